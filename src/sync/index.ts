@@ -1,0 +1,21 @@
+/**
+ * bank-sim/sync: cross-thread synchronization primitives over SharedArrayBuffer + Atomics.
+ * Dependency-free; see README.md for the API and examples.
+ */
+export { Mutex, type MutexHandle, type MutexOptions, type Releaser } from './mutex.js';
+export { RLock, type RLockHandle } from './rlock.js';
+export { Semaphore, type SemaphoreHandle, type SemaphoreOptions, type SemaphoreReleaser } from './semaphore.js';
+export { Condition, type ConditionHandle, type ConditionOptions } from './condition.js';
+export { watchWorker } from './thread.js';
+export type { AsyncOptions } from './wait-queue.js';
+export {
+  CanceledError,
+  DeadlockError,
+  InvalidArgumentError,
+  InvalidHandleError,
+  NotOwnerError,
+  OwnerDiedError,
+  SemaphoreOverflowError,
+  SyncError,
+  TimeoutError,
+} from './errors.js';
