@@ -7,6 +7,8 @@ import { checkInteger, deadlineFor, describe, remainingMs } from './validate.js'
 import type { AsyncOptions } from './wait-queue.js';
 
 export interface ConditionOptions {
+  /** Most threads that can wait at once (rounded up to a power of two; default 128). */
+  maxWaiters?: number;
   buffer?: SharedArrayBuffer;
   byteOffset?: number;
 }
@@ -16,46 +18,69 @@ export interface ConditionHandle extends Handle<'Condition'> {
 }
 
 /*
+ * A FIFO queue of waiters in shared memory, in the manner of Java's AbstractQueuedSynchronizer
+ * condition queue: every waiter gets its own cell to sleep on, so notify(n) wakes exactly the n
+ * longest waiters - no thundering herd, and no wake-up "stolen" by a thread that started
+ * waiting after the notify (the bug of a condition built on one shared counter).
+ *
  * Cells:
  *   0 magic
- *   1 SEQ      bumped by every notify; the futex word waiters sleep on. A waiter reads SEQ
- *              *before* it releases the mutex, so a notify that lands between its unlock
- *              and its sleep changes SEQ and the sleep returns at once: no lost wake-up
- *              (a condition that sleeps on a constant cell loses exactly these).
- *   2 WAITERS  threads inside wait(): incremented under the mutex on entry, decremented under
- *              the mutex on exit
- *   3 TOKENS   wake-ups granted by notify and not yet claimed. notify(n) grants
- *              min(n, WAITERS - TOKENS) so it wakes exactly n waiters (or all there are); a
- *              waiter returns true only by claiming a token (CAS), so the count is exact even
- *              when a sleeper and a thread that has not slept yet race for one.
- * Invariant (checked under the mutex): TOKENS <= WAITERS. A waiter that leaves on timeout
- * while a token is still unclaimed takes it (it was notified after all) so none is left over
- * to wake a future waiter spuriously.
+ *   1 CAPACITY  ring size C, a power of two
+ *   2 HEAD      ticket of the oldest queued waiter
+ *   3 TAIL      next ticket to hand out; tickets in [HEAD, TAIL) are queued
+ *   4..4+C      SLOT[ticket mod C]: FREE, WAITING, SIGNALED or CANCELLED
+ *
+ * Every change to HEAD, TAIL and the slots happens with the condition's mutex held, except one:
+ * a waiter sleeps on its own slot with Atomics.wait(slot, WAITING) after unlocking. A notify
+ * that comes between that unlock and that sleep has already stored SIGNALED, so the sleep
+ * returns at once: no lost wake-up. A slot is FREE again only when its waiter has left (a
+ * signaled waiter frees it; a cancelled one is freed when the queue head passes it), so a
+ * slot is never reused under a thread that still looks at it.
  */
-const SEQ = 1;
-const WAITERS = 2;
-const TOKENS = 3;
-const CELLS = 4;
+const CAPACITY = 1;
+const HEAD = 2;
+const TAIL = 3;
+const SLOTS = 4;
+const FREE = 0;
+const WAITING = 1;
+const SIGNALED = 2;
+const CANCELLED = 3;
+const DEFAULT_MAX_WAITERS = 128;
 
 /** A condition variable bound to a Mutex or RLock, shared by threads (Python's threading.Condition). */
 export class Condition {
-  static readonly BYTES: number = CELLS * 4;
+  /** Bytes a Condition with room for `maxWaiters` waiters occupies in a shared buffer. */
+  static bytesFor(maxWaiters = DEFAULT_MAX_WAITERS): number {
+    return (SLOTS + ringSize(maxWaiters)) * 4;
+  }
 
   /** The lock this condition is used with; `Condition.from` rebuilds it too. */
   readonly mutex: Mutex | RLock;
   private readonly cells: Int32Array;
+  private readonly capacity: number;
 
   constructor(mutex: Mutex | RLock, options: ConditionOptions = {}) {
     if (!(mutex instanceof LockBase)) {
       throw new InvalidArgumentError(`Condition: expected a Mutex or RLock (got ${describe(mutex)})`);
     }
-    const attached = (options as { [ATTACH_CONDITION]?: Int32Array })[ATTACH_CONDITION];
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError(`Condition: options must be an object (got ${describe(options)})`);
+    }
     this.mutex = mutex;
-    this.cells = attached ?? allocate('Condition', CELLS, options.buffer, options.byteOffset);
+    const attached = (options as { [ATTACH_CONDITION]?: Int32Array })[ATTACH_CONDITION];
+    if (attached) {
+      this.cells = attached;
+    } else {
+      const size = ringSize(options.maxWaiters ?? DEFAULT_MAX_WAITERS);
+      this.cells = allocate('Condition', SLOTS + size, options.buffer, options.byteOffset);
+      Atomics.store(this.cells, CAPACITY, size);
+    }
+    this.capacity = Atomics.load(this.cells, CAPACITY);
   }
 
   static from(handle: ConditionHandle): Condition {
-    const cells = attach('Condition', handle, CELLS);
+    const header = attach('Condition', handle, SLOTS);
+    const cells = attach('Condition', handle, SLOTS + Atomics.load(header, CAPACITY));
     const mutexHandle = handle.mutex;
     const mutex = mutexHandle?.kind === 'RLock' ? RLock.from(mutexHandle) : Mutex.from(mutexHandle as MutexHandle);
     return new Condition(mutex, { [ATTACH_CONDITION]: cells } as ConditionOptions);
@@ -70,9 +95,11 @@ export class Condition {
     };
   }
 
-  /** Threads currently inside wait()/waitAsync(). */
+  /** Threads currently waiting to be notified (a snapshot; for display and tests). */
   get waiting(): number {
-    return Atomics.load(this.cells, WAITERS);
+    let count = 0;
+    for (let i = 0; i < this.capacity; i++) if (Atomics.load(this.cells, SLOTS + i) === WAITING) count++;
+    return count;
   }
 
   /**
@@ -81,22 +108,22 @@ export class Condition {
    */
   wait(timeoutMs?: number): boolean {
     const deadline = deadlineFor(timeoutMs, 'Condition.wait');
-    const depth = this.enter('wait');
+    const { slot, depth } = this.enter('wait');
     let notified = false;
     try {
       for (;;) {
-        const seq = Atomics.load(this.cells, SEQ); // before claiming: see the header comment
-        if (this.claimToken()) {
+        // Sleeps only while our slot still reads WAITING: a notify that already happened
+        // (even before we got here) makes this return at once.
+        Atomics.wait(this.cells, slot, WAITING, remainingMs(deadline));
+        if (Atomics.load(this.cells, slot) === SIGNALED) {
           notified = true;
           break;
         }
-        const timeout = remainingMs(deadline);
-        if (timeout === 0) break;
-        Atomics.wait(this.cells, SEQ, seq, timeout);
+        if (remainingMs(deadline) === 0) break;
       }
     } finally {
       this.mutex.lock(); // like Python, re-acquiring has no timeout: wait() returns holding it
-      notified = this.leave(depth, notified);
+      notified = this.leave(slot, depth);
     }
     return notified;
   }
@@ -118,43 +145,34 @@ export class Condition {
     return result;
   }
 
-  /** Async wait for the main thread: never blocks the event loop. Resolves true if notified. */
+  /**
+   * Async wait for the main thread: never blocks the event loop. Resolves true if notified,
+   * false on timeout or abort, always with the mutex held again by this thread.
+   */
   async waitAsync(timeoutMs?: number, options: Pick<AsyncOptions, 'signal'> = {}): Promise<boolean> {
-    const deadline = deadlineFor(timeoutMs, 'Condition.waitAsync');
-    const { signal } = options;
-    const depth = this.enter('waitAsync');
-    let notified = false;
+    let deadline: number;
+    let entered: { slot: number; depth: number };
     try {
-      while (!signal?.aborted) {
-        const seq = Atomics.load(this.cells, SEQ);
-        if (this.claimToken()) {
-          notified = true;
-          break;
-        }
+      deadline = deadlineFor(timeoutMs, 'Condition.waitAsync');
+      entered = this.enter('waitAsync');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { slot, depth } = entered;
+    const { signal } = options;
+    try {
+      while (!signal?.aborted && Atomics.load(this.cells, slot) === WAITING) {
         const timeout = remainingMs(deadline);
         if (timeout === 0) break;
-        const result = Atomics.waitAsync(this.cells, SEQ, seq, timeout);
-        if (!result.async) continue;
-        const outcome = await raceAbort(result.value, signal);
-        if (outcome === 'aborted') {
-          // The waitAsync cannot be withdrawn: if a notify picks it later, pass that wake on.
-          void result.value.then((r) => {
-            if (r === 'ok') Atomics.notify(this.cells, SEQ, 1);
-          });
-        }
+        const result = Atomics.waitAsync(this.cells, slot, WAITING, timeout);
+        if (result.async) await raceAbort(result.value, signal);
+        // An abandoned waitAsync stays queued on the slot; notify wakes every sleeper on a
+        // slot, so it can never take the wake-up of the slot's next owner.
       }
     } finally {
-      // Re-acquire before returning, as wait() does; the caller's own releaser (or unlock)
-      // releases it again. If that acquire is canceled, still deregister before rethrowing.
-      try {
-        await this.mutex.acquire();
-      } catch (error) {
-        Atomics.sub(this.cells, WAITERS, 1);
-        throw error;
-      }
-      notified = this.leave(depth, notified);
+      await this.mutex.acquire();
     }
-    return notified;
+    return this.leave(slot, depth);
   }
 
   /** Async waitFor for the main thread. */
@@ -170,17 +188,26 @@ export class Condition {
     return result;
   }
 
-  /** Wakes up to `n` waiting threads (they run once they get the mutex). Caller must hold the mutex. */
+  /** Wakes the `n` longest-waiting threads (they run once they get the mutex). Caller must hold the mutex. */
   notify(n = 1): void {
     checkInteger(n, 'Condition.notify: n', 0, Number.MAX_SAFE_INTEGER);
     this.requireHeld('notify');
-    const waiters = Atomics.load(this.cells, WAITERS);
-    const unclaimed = Atomics.load(this.cells, TOKENS);
-    const grant = Math.min(n, waiters - unclaimed);
-    if (grant <= 0) return;
-    Atomics.add(this.cells, TOKENS, grant); // tokens first, then SEQ: see the header comment
-    Atomics.add(this.cells, SEQ, 1);
-    Atomics.notify(this.cells, SEQ, grant);
+    const mask = this.capacity - 1;
+    let head = Atomics.load(this.cells, HEAD);
+    const tail = Atomics.load(this.cells, TAIL);
+    while (n > 0 && head !== tail) {
+      const slot = SLOTS + (head & mask);
+      head = (head + 1) | 0;
+      const state = Atomics.load(this.cells, slot);
+      if (state === WAITING) {
+        Atomics.store(this.cells, slot, SIGNALED);
+        Atomics.notify(this.cells, slot); // all sleepers on the slot: see waitAsync
+        n--;
+      } else if (state === CANCELLED) {
+        Atomics.store(this.cells, slot, FREE); // its waiter has left: the slot can be reused
+      }
+    }
+    Atomics.store(this.cells, HEAD, head);
   }
 
   /** Wakes every waiting thread. Caller must hold the mutex. */
@@ -195,37 +222,49 @@ export class Condition {
     throw new NotOwnerError(`Condition.${what}: the calling thread must hold the condition's mutex`);
   }
 
-  // Registers as a waiter and releases the mutex completely; returns the RLock depth to restore.
-  private enter(what: string): number {
+  // Holding the mutex: take a ticket and its slot, then release the mutex completely.
+  private enter(what: string): { slot: number; depth: number } {
     this.requireHeld(what);
-    Atomics.add(this.cells, WAITERS, 1);
-    if (this.mutex instanceof RLock) return this.mutex.releaseAll();
+    const mask = this.capacity - 1;
+    let head = Atomics.load(this.cells, HEAD);
+    const tail = Atomics.load(this.cells, TAIL);
+    // Drop cancelled waiters from the front so their slots can be reused.
+    while (head !== tail && Atomics.load(this.cells, SLOTS + (head & mask)) === CANCELLED) {
+      Atomics.store(this.cells, SLOTS + (head & mask), FREE);
+      head = (head + 1) | 0;
+    }
+    Atomics.store(this.cells, HEAD, head);
+    const slot = SLOTS + (tail & mask);
+    if (((tail - head) | 0) >= this.capacity || Atomics.load(this.cells, slot) !== FREE) {
+      throw new InvalidArgumentError(
+        `Condition.${what}: more than ${this.capacity} threads waiting at once (raise maxWaiters)`,
+      );
+    }
+    Atomics.store(this.cells, slot, WAITING);
+    Atomics.store(this.cells, TAIL, (tail + 1) | 0);
+    if (this.mutex instanceof RLock) return { slot, depth: this.mutex.releaseAll() };
     this.mutex.unlock();
-    return 1;
+    return { slot, depth: 1 };
   }
 
-  // With the mutex held again: deregister and restore the invariant TOKENS <= WAITERS.
-  // Tokens beyond the remaining waiters were granted while we were still counted: if we did
-  // not claim one, one of them was ours (we timed out just as it came), so report true.
-  private leave(depth: number, notified: boolean): boolean {
+  // Holding the mutex again: a signaled waiter frees its slot; one that timed out marks it
+  // cancelled (notify will skip it). A signal that came while we re-acquired counts.
+  private leave(slot: number, depth: number): boolean {
     if (this.mutex instanceof RLock) this.mutex.restoreDepth(depth);
-    const remaining = Atomics.sub(this.cells, WAITERS, 1) - 1;
-    for (;;) {
-      const tokens = Atomics.load(this.cells, TOKENS);
-      if (tokens <= remaining) return notified;
-      if (Atomics.compareExchange(this.cells, TOKENS, tokens, remaining) === tokens) return true;
+    if (Atomics.load(this.cells, slot) === SIGNALED) {
+      Atomics.store(this.cells, slot, FREE);
+      return true;
     }
-  }
-
-  private claimToken(): boolean {
-    let tokens = Atomics.load(this.cells, TOKENS);
-    while (tokens > 0) {
-      const seen = Atomics.compareExchange(this.cells, TOKENS, tokens, tokens - 1);
-      if (seen === tokens) return true;
-      tokens = seen;
-    }
+    Atomics.store(this.cells, slot, CANCELLED);
     return false;
   }
+}
+
+function ringSize(maxWaiters: number): number {
+  checkInteger(maxWaiters, 'Condition: maxWaiters', 1, 1 << 16);
+  let size = 1;
+  while (size < maxWaiters) size *= 2;
+  return size;
 }
 
 async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | 'aborted'> {

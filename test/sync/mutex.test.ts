@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import { DeadlockError, InvalidArgumentError, Mutex, NotOwnerError, RLock, TimeoutError } from '../../src/sync/index.js';
-import { settlesWithin, sleep, Thread, threads } from '../helpers/threads.js';
+import { settlesWithin } from '../helpers/threads.js';
+import { useThreads } from '../helpers/spawned.js';
 
-let started: Thread[] = [];
-async function spawn(n: number): Promise<Thread[]> {
-  const ts = await threads(n);
-  started.push(...ts);
-  return ts;
-}
-afterEach(async () => {
-  await Promise.all(started.map((t) => t.terminate()));
-  started = [];
-});
+const spawn = useThreads();
 
 describe.each([
   ['barging', false],
