@@ -1,0 +1,18 @@
+import { spawnWorker } from '../../src/sim/spawn-worker.js';
+
+/** Runs `workers` stress workers in one mode to completion; resolves with their reports. */
+export async function runStress(mode: string, handle: unknown, shared: SharedArrayBuffer, workers: number, n: number) {
+  const started = Array.from({ length: workers }, () =>
+    spawnWorker(new URL('../fixtures/stress-worker.ts', import.meta.url), { workerData: { mode, handle, shared, n } }),
+  );
+  return Promise.all(
+    started.map(
+      (w) =>
+        new Promise<{ done: number; maxSeen?: number }>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+          w.once('exit', (code) => code !== 0 && reject(new Error(`stress worker exited with ${code}`)));
+        }),
+    ),
+  );
+}
