@@ -1,0 +1,136 @@
+/** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parse, UsageError, USAGE, type Command } from './args.js';
+import { formatCompare, formatRun, formatTrials, type CompareRow, type TrialsResult } from './report.js';
+import type { SimConfig } from './sim/config.js';
+import { Simulation, type Report } from './sim/simulation.js';
+
+export const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+
+export async function main(argv: string[]): Promise<number> {
+  let cmd: Command;
+  try {
+    cmd = parse(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bank-sim: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw error;
+  }
+  if (cmd.version) {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.OK;
+  }
+  if (cmd.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.OK;
+  }
+  const interrupted = new AbortController();
+  const onSigint = (): void => interrupted.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    switch (cmd.command) {
+      case 'tui':
+        // Not a terminal (piped, CI): the headless comparison of the same strategies.
+        return await compare(cmd, interrupted.signal);
+      case 'run':
+        return await run(cmd, interrupted.signal);
+      case 'compare':
+        return await compare(cmd, interrupted.signal);
+      case 'trials':
+        return await trials(cmd, interrupted.signal);
+      default:
+        return EXIT.OK;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Runs one simulation; Ctrl-C (the signal) kills its workers and reports what happened so far. */
+async function simulate(config: SimConfig, signal: AbortSignal, collectTrace = false): Promise<{ sim: Simulation; report: Report }> {
+  const sim = new Simulation(config, { collectTrace });
+  const onAbort = (): void => void sim.kill();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return { sim, report: await sim.run() };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function verdict(cmd: Command, reports: Report[], signal: AbortSignal): number {
+  if (signal.aborted) return EXIT.INTERRUPTED;
+  return cmd.check && reports.some((r) => r.violations.length > 0) ? EXIT.VIOLATED : EXIT.OK;
+}
+
+async function run(cmd: Command, signal: AbortSignal): Promise<number> {
+  const { sim, report } = await simulate(cmd.config, signal, cmd.trace !== null);
+  if (cmd.trace) writeTrace(cmd.trace, sim);
+  if (cmd.json) {
+    process.stdout.write(`${JSON.stringify({ ...report, config: cmd.config, agentNames: sim.names }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatRun(report, cmd.config, sim.names, sim.events())}\n`);
+  }
+  return verdict(cmd, [report], signal);
+}
+
+async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
+  const rows: CompareRow[] = [];
+  for (const sync of cmd.strategies) {
+    if (signal.aborted) break;
+    const { report } = await simulate({ ...cmd.config, sync }, signal);
+    rows.push({ sync, report });
+  }
+  if (cmd.json) {
+    process.stdout.write(`${JSON.stringify({ scenario: cmd.config.scenario, config: cmd.config, results: rows.map((r) => ({ ...r.report })) }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatCompare(rows, cmd.config)}\n`);
+  }
+  return verdict(cmd, rows.map((r) => r.report), signal);
+}
+
+async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
+  const t0 = performance.now();
+  const counts = new Map<number, number>();
+  let expected = 0;
+  const reports: Report[] = [];
+  for (let i = 0; i < cmd.trials && !signal.aborted; i++) {
+    // Same inputs every trial (the seed fixes amounts); the interleavings are what vary.
+    const { report } = await simulate(cmd.config, signal);
+    expected = report.expected;
+    counts.set(report.balance, (counts.get(report.balance) ?? 0) + 1);
+    if (report.violations.length) reports.push(report);
+  }
+  const outcomes = [...counts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([balance, count]) => ({ balance, count, acceptable: balance === expected }));
+  const result: TrialsResult = {
+    scenario: cmd.config.scenario,
+    sync: cmd.config.sync,
+    trials: outcomes.reduce((a, o) => a + o.count, 0),
+    expected,
+    outcomes,
+    acceptable: outcomes.filter((o) => o.acceptable).reduce((a, o) => a + o.count, 0),
+    forbidden: outcomes.filter((o) => !o.acceptable).reduce((a, o) => a + o.count, 0),
+    durationMs: performance.now() - t0,
+  };
+  process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTrials(result, cmd.config)}\n`);
+  return verdict(cmd, reports, signal);
+}
+
+/** Writes the trace as JSON lines, via a temporary file so a failure leaves no half-written file. */
+function writeTrace(path: string, sim: Simulation): void {
+  const { events, dropped } = sim.trace();
+  const lines = events.map((e) => JSON.stringify({ ...e, agentName: sim.names[e.agent] ?? null }));
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, lines.join('\n') + (lines.length ? '\n' : ''));
+  renameSync(tmp, path);
+  if (dropped > 0) process.stderr.write(`bank-sim: ${dropped} early events were overwritten in the ring before they could be saved\n`);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,118 @@
+/**
+ * Headless output: the human-readable summaries printed by run, compare and trials (chalk
+ * colours on a terminal; plain when piped or with NO_COLOR), and the JSON report.
+ */
+import chalk from 'chalk';
+import type { SimConfig, Strategy } from './sim/config.js';
+import type { Report } from './sim/simulation.js';
+import { explainLost, money, type TraceEvent } from './sim/trace.js';
+
+export function describeConfig(c: SimConfig): string {
+  const window = c.windowUs === 0 ? '0' : c.windowUs % 1000 === 0 ? `${c.windowUs / 1000}ms` : `${c.windowUs}us`;
+  const who =
+    c.scenario === 'condition'
+      ? `${c.depositors} depositors + ${c.withdrawers} withdrawers`
+      : c.scenario === 'tellers'
+        ? `${c.depositors} customers, ${c.permits} windows`
+        : c.scenario === 'transfer'
+          ? `${c.depositors} agents, ${c.accounts} accounts, ${c.order} lock order`
+          : `${c.depositors} agents`;
+  return `${who} x ${c.ops} ops, window ${window}${c.windowMode === 'spin' ? ' (spin)' : ''}, seed ${c.seed}`;
+}
+
+/** The first lost update of the run, explained in words from the trace. */
+export function firstLostUpdate(events: TraceEvent[], names: readonly string[]): string | null {
+  const i = events.findIndex((e) => e.action === 'lost');
+  if (i < 0) return null;
+  const lost = events[i]!;
+  const write = events.slice(0, i).reverse().find((e) => e.agent === lost.agent && e.action === 'write');
+  return explainLost(lost, write?.value ?? lost.value, names);
+}
+
+export function formatRun(r: Report, config: SimConfig, names: readonly string[], events: TraceEvent[]): string {
+  const ok = r.violations.length === 0;
+  const lines: string[] = [];
+  lines.push(chalk.bold(`bank-sim: ${config.scenario} scenario, sync ${chalk.cyan(config.sync)}`) + chalk.dim(`  (${describeConfig(config)})`));
+  lines.push('');
+  const diff = r.balance - r.expected;
+  const balanceText = diff === 0 ? chalk.green(money(r.balance)) : chalk.red(money(r.balance));
+  lines.push(
+    `  final balance  ${balanceText}   expected ${money(r.expected)}` +
+      (diff === 0 ? chalk.green('   (exact)') : chalk.red(`   (${money(Math.abs(diff))} ${diff < 0 ? 'lost' : 'appeared from nowhere'})`)),
+  );
+  lines.push(`  lost updates   ${r.lostUpdates === 0 ? chalk.green('0') : chalk.red(String(r.lostUpdates))}`);
+  lines.push(`  transactions   ${r.transactions} in ${Math.round(r.durationMs)} ms (${Math.round(r.throughput)}/s)`);
+  if (config.accounts === 1) lines.push(`  lowest balance ${r.minBalance < 0 ? chalk.red(money(r.minBalance)) : money(r.minBalance)}${r.overdrafts ? chalk.red(`   overdrafts ${r.overdrafts}`) : ''}`);
+  if (config.scenario === 'tellers') {
+    const over = r.servingMax > config.permits;
+    lines.push(`  most served at once ${over ? chalk.red(String(r.servingMax)) : chalk.green(String(r.servingMax))} (windows: ${config.permits})`);
+  }
+  if (r.retries) lines.push(`  retries        ${r.retries}`);
+  const waits = r.agents.reduce((a, x) => a + x.waitMs, 0);
+  if (waits > 0) lines.push(`  time waiting   ${Math.round(waits)} ms over all agents`);
+  if (r.deadlock) lines.push(chalk.red(`  DEADLOCK: ${r.deadlock.text}`));
+  for (const c of r.crashed) lines.push(chalk.red(`  CRASHED: agent ${c.agent}: ${c.message}`));
+  const story = firstLostUpdate(events, names);
+  if (story) lines.push('', `  ${chalk.yellow('How an update got lost:')} ${story}`);
+  lines.push('');
+  lines.push(
+    ok
+      ? chalk.green(`  OK: every invariant held (balance == expected, nothing lost${config.scenario === 'tellers' ? `, never more than ${config.permits} served` : ''}).`)
+      : chalk.red(`  VIOLATED: ${r.violations.map((v) => v.check).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.`),
+  );
+  return lines.join('\n');
+}
+
+export interface CompareRow {
+  sync: Strategy;
+  report: Report;
+}
+
+export function formatCompare(rows: CompareRow[], config: SimConfig): string {
+  const header = ['strategy', 'final', 'expected', 'lost upd.', 'tx/s', 'waiting ms', 'verdict'];
+  const body = rows.map(({ sync, report: r }) => [
+    sync,
+    money(r.balance),
+    money(r.expected),
+    String(r.lostUpdates),
+    String(Math.round(r.throughput)),
+    String(Math.round(r.agents.reduce((a, x) => a + x.waitMs, 0))),
+    r.violations.length === 0 ? 'ok' : r.violations.map((v) => v.check).filter((v, i, a) => a.indexOf(v) === i).join(', '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [chalk.bold(`bank-sim compare: ${config.scenario} scenario`) + chalk.dim(`  (${describeConfig(config)})`), '', chalk.bold(line(header))];
+  body.forEach((b, i) => {
+    const ok = rows[i]!.report.violations.length === 0;
+    out.push((ok ? chalk.green : chalk.red)(line(b)));
+  });
+  return out.join('\n');
+}
+
+export interface TrialsResult {
+  scenario: string;
+  sync: Strategy;
+  trials: number;
+  expected: number;
+  /** final balance (cents) -> count, sorted by balance */
+  outcomes: { balance: number; count: number; acceptable: boolean }[];
+  acceptable: number;
+  forbidden: number;
+  durationMs: number;
+}
+
+export function formatTrials(t: TrialsResult, config: SimConfig): string {
+  const most = Math.max(...t.outcomes.map((o) => o.count));
+  const out = [
+    chalk.bold(`bank-sim trials: ${t.trials} runs of ${config.scenario}, sync ${t.sync}`) + chalk.dim(`  (${describeConfig(config)})`),
+    '',
+    `  final balance   count`,
+  ];
+  for (const o of t.outcomes) {
+    const bar = '#'.repeat(Math.max(1, Math.round((o.count / most) * 40)));
+    const label = `${money(o.balance).padStart(12)}  ${String(o.count).padStart(5)}  `;
+    out.push(o.acceptable ? chalk.green(`${label}${bar}  acceptable`) : chalk.red(`${label}${bar}  forbidden`));
+  }
+  out.push('', `  acceptable (== ${money(t.expected)}): ${t.acceptable}   forbidden: ${t.forbidden}   (${Math.round(t.durationMs)} ms)`);
+  return out.join('\n');
+}
