@@ -23,6 +23,8 @@ export interface Command {
   trials: number;
   version: boolean;
   help: boolean;
+  /** --order was given explicitly (compare then keeps to it). */
+  orderGiven: boolean;
 }
 
 const OPTIONS = {
@@ -75,7 +77,7 @@ Options:
       --initial $       opening balance of each account, in dollars (e.g. 100 or 12.50)
       --amount $[-$]    deposit / transfer amount or range in dollars (e.g. 1 or 5-10)
       --withdraw $[-$]  withdrawal amount or range in dollars
-      --crash AGENT@OP  fault injection: that agent crashes before its OP-th transaction
+      --crash AGENT@OP  fault injection: that agent crashes during its OP-th transaction
       --json            print one machine-readable report (money in integer cents)
       --check           exit 1 if an invariant is violated (for CI)
       --trace FILE      write every event of the run to FILE as JSON lines
@@ -152,6 +154,7 @@ export function parse(argv: string[]): Command {
     trials,
     version: v.version ?? false,
     help: v.help ?? command === 'help',
+    orderGiven: v.order !== undefined,
   };
 }
 

@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parse, UsageError, USAGE, type Command } from './args.js';
 import { formatCompare, formatRun, formatTrials, type CompareRow, type TrialsResult } from './report.js';
-import type { SimConfig } from './sim/config.js';
+import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
 import { Simulation, type Report } from './sim/simulation.js';
 
 export const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
@@ -78,10 +78,16 @@ async function run(cmd: Command, signal: AbortSignal): Promise<number> {
 
 async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
   const rows: CompareRow[] = [];
-  for (const sync of cmd.strategies) {
+  // For transfers the interesting variable is the lock order, so each order gets a row.
+  const variants = cmd.strategies.flatMap((sync): { label: string; config: SimConfig }[] =>
+    cmd.config.scenario === 'transfer' && sync === 'mutex' && !cmd.orderGiven
+      ? LOCK_ORDERS.map((order) => ({ label: `mutex/${order}`, config: { ...cmd.config, sync, order } }))
+      : [{ label: sync, config: { ...cmd.config, sync } }],
+  );
+  for (const { label, config } of variants) {
     if (signal.aborted) break;
-    const { report } = await simulate({ ...cmd.config, sync }, signal);
-    rows.push({ sync, report });
+    const { report } = await simulate(config, signal);
+    rows.push({ label, report });
   }
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify({ scenario: cmd.config.scenario, config: cmd.config, results: rows.map((r) => ({ ...r.report })) }, null, 2)}\n`);

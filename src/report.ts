@@ -64,14 +64,15 @@ export function formatRun(r: Report, config: SimConfig, names: readonly string[]
 }
 
 export interface CompareRow {
-  sync: Strategy;
+  /** The strategy (and, for transfers, the lock order). */
+  label: string;
   report: Report;
 }
 
 export function formatCompare(rows: CompareRow[], config: SimConfig): string {
   const header = ['strategy', 'final', 'expected', 'lost upd.', 'tx/s', 'waiting ms', 'verdict'];
-  const body = rows.map(({ sync, report: r }) => [
-    sync,
+  const body = rows.map(({ label, report: r }) => [
+    label,
     money(r.balance),
     money(r.expected),
     String(r.lostUpdates),
@@ -80,7 +81,8 @@ export function formatCompare(rows: CompareRow[], config: SimConfig): string {
     r.violations.length === 0 ? 'ok' : r.violations.map((v) => v.check).filter((v, i, a) => a.indexOf(v) === i).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const out = [chalk.bold(`bank-sim compare: ${config.scenario} scenario`) + chalk.dim(`  (${describeConfig(config)})`), '', chalk.bold(line(header))];
   body.forEach((b, i) => {
     const ok = rows[i]!.report.violations.length === 0;

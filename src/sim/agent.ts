@@ -49,6 +49,17 @@ const balanceCell = (account: number): number => shared.account(account, ACCOUNT
 
 class Stopped extends Error {}
 
+/** Fault injection (--crash): the op number during which this agent dies, mid-transaction. */
+let crashPending = 0;
+
+// A hard death inside the critical section, as a native crash would be: no finally block runs,
+// so the lock is still held when the thread ends; only the robust-lock recovery releases it.
+function die(): never {
+  shared.emit(me, ACT.crash, crashPending);
+  setState(S.dead);
+  process.exit(70);
+}
+
 /** Sleeps `us` microseconds, or busy-spins in spin mode (the CPU-bound race window). */
 function windowPause(): void {
   const us = Atomics.load(c, G.WINDOW_US);
@@ -125,6 +136,7 @@ function readWindowWrite(account: number, delta: number): void {
   Atomics.store(c, cell(A.LAST_READ), seen);
   shared.emit(me, ACT.read, seen, account);
   setState(S['in window']);
+  if (crashPending) die();
   windowPause();
   gate(ACT.write);
   setState(S.writing);
@@ -423,9 +435,7 @@ function main(): void {
   const every = role === 'withdrawer' ? config.withdrawEveryUs : config.depositEveryUs;
   try {
     for (let op = 1; op <= config.ops; op++) {
-      if (config.crashAt && config.crashAt.agent === me && config.crashAt.op === op) {
-        throw new Error(`injected crash before transaction ${op}`);
-      }
+      if (config.crashAt && config.crashAt.agent === me && config.crashAt.op === op) crashPending = op;
       const amount = transaction();
       Atomics.add(c, cell(A.TX), 1);
       Atomics.add(c, cell(A.MOVED), amount);

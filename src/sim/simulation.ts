@@ -98,6 +98,7 @@ export class Simulation {
   private cursor = 0;
   private finished: Promise<Report> | null = null;
   private stopTimer: ReturnType<typeof setTimeout> | undefined;
+  private killing = false;
 
   constructor(config: SimConfig, options: { collectTrace?: boolean } = {}) {
     this.config = validate({ ...config });
@@ -137,11 +138,15 @@ export class Simulation {
       watchWorker(worker); // a crashed or terminated agent must not leave a lock held
       exits.push(
         new Promise<void>((resolve) => {
-          worker.once('error', (error: Error) => {
-            this.crashed.push({ agent: label, message: error.message });
-            this.markDead(label);
+          worker.once('error', (error: Error) => this.recordCrash(label, error.message));
+          worker.once('exit', (code) => {
+            if (code !== 0 && !this.killing && !this.crashed.some((c) => c.agent === label)) {
+              const index = this.names.indexOf(label);
+              const tx = index >= 0 ? Atomics.load(this.shared.cells, this.shared.agent(index, A.TX)) : 0;
+              this.recordCrash(label, `died in transaction ${tx + 1} (exit code ${code})`);
+            }
+            resolve();
           });
-          worker.once('exit', () => resolve());
         }),
       );
       this.workers.push(worker);
@@ -181,6 +186,11 @@ export class Simulation {
       const wait = Atomics.waitAsync(cells, G.ONLINE, online, 200);
       if (wait.async) await wait.value;
     }
+  }
+
+  private recordCrash(label: string, message: string): void {
+    this.crashed.push({ agent: label, message });
+    this.markDead(label);
   }
 
   private markDead(label: string): void {
@@ -305,6 +315,7 @@ export class Simulation {
     for (let i = 0; i < this.roles.length; i++) Atomics.notify(this.shared.cells, this.shared.agent(i, A.GRANTS));
     // An agent that does not come back in time (stuck in user code) is terminated.
     this.stopTimer = setTimeout(() => {
+      this.killing = true;
       for (const w of this.workers) void w.terminate();
     }, STOP_GRACE_MS);
   }
@@ -312,6 +323,7 @@ export class Simulation {
   /** Ends the run immediately (Ctrl-C): terminates every worker. */
   async kill(): Promise<void> {
     this.stop();
+    this.killing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
