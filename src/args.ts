@@ -25,6 +25,8 @@ export interface Command {
   help: boolean;
   /** --order was given explicitly (compare then keeps to it). */
   orderGiven: boolean;
+  /** Long names of the options given on the command line. */
+  given: string[];
 }
 
 const OPTIONS = {
@@ -155,6 +157,7 @@ export function parse(argv: string[]): Command {
     version: v.version ?? false,
     help: v.help ?? command === 'help',
     orderGiven: v.order !== undefined,
+    given: Object.keys(v),
   };
 }
 

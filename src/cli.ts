@@ -3,4 +3,8 @@
 // which is why everything else is imported dynamically.
 if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
 const { main } = await import('./main.js');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// On a terminal, leave explicitly: stdin, resumed by the dashboard, must not keep us alive.
+// (Piped output is left to drain normally.)
+if (process.stdout.isTTY) process.exit(code);

@@ -32,6 +32,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd.command) {
       case 'tui':
+        if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json) {
+          process.off('SIGINT', onSigint); // the dashboard handles Ctrl-C itself
+          const { runDashboard } = await import('./ui/run-dashboard.js');
+          return await runDashboard(cmd);
+        }
         // Not a terminal (piped, CI): the headless comparison of the same strategies.
         return await compare(cmd, interrupted.signal);
       case 'run':

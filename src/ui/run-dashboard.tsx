@@ -1,0 +1,84 @@
+/**
+ * Starts the live dashboard on an interactive terminal and returns the exit code when the user
+ * leaves. Whatever happens (q, Ctrl-C, a crash), the workers are terminated and ink restores the
+ * terminal (raw mode off, cursor shown).
+ */
+import { render } from 'ink';
+import type { Command } from '../args.js';
+import { APPLICABLE, preset, type ScenarioName, type SimConfig, type Strategy } from '../sim/config.js';
+import { Simulation } from '../sim/simulation.js';
+import { App } from './App.js';
+import type { RunHandle } from './model.js';
+
+/** Slows the demo presets down enough to watch, unless the user chose those values. */
+export function watchable(config: SimConfig, given: readonly string[]): SimConfig {
+  const c = { ...config };
+  const unless = (flag: string, apply: () => void): void => {
+    if (!given.includes(flag)) apply();
+  };
+  switch (c.scenario) {
+    case 'race':
+    case 'async': // ~7 s: 300 deposits per agent, 2 ms window, 20 ms between deposits
+      unless('ops', () => (c.ops = 300));
+      unless('window', () => (c.windowUs = 2000));
+      unless('time-scale', () => (c.depositEveryUs = 20_000));
+      break;
+    case 'tellers': // ~5 s: 60 visits per customer, 20 ms at the window, 30 ms between visits
+      unless('ops', () => (c.ops = 60));
+      unless('window', () => (c.windowUs = 20_000));
+      unless('time-scale', () => (c.depositEveryUs = 30_000));
+      break;
+    case 'condition': // ~5 s: the lesson's timings at 4x speed
+      unless('ops', () => (c.ops = 40));
+      unless('time-scale', () => (c.timeScale = 0.25));
+      break;
+    case 'transfer': // a visible deadlock (naive order) or a steady stream of transfers
+      unless('window', () => (c.windowUs = 5000));
+      unless('ops', () => (c.ops = 300));
+      break;
+  }
+  return c;
+}
+
+export function defaultPanes(scenario: ScenarioName): Strategy[] {
+  return scenario === 'race' ? ['none', 'mutex'] : APPLICABLE[scenario].slice(0, 2);
+}
+
+export async function runDashboard(cmd: Command): Promise<number> {
+  let runs: RunHandle[] = [];
+  const scenarioGiven = cmd.given.includes('scenario');
+  const start = (scenario: ScenarioName): RunHandle[] => {
+    const fromArgs = scenario === cmd.config.scenario;
+    const base = fromArgs ? cmd.config : preset(scenario);
+    const strategies = fromArgs ? cmd.strategies : defaultPanes(scenario);
+    const config = watchable(base, fromArgs ? cmd.given : []);
+    runs = strategies.map((sync) => new Simulation({ ...config, sync }));
+    for (const r of runs) r.run().catch(() => undefined);
+    return runs;
+  };
+  return new Promise<number>((resolve) => {
+    let leaving = false;
+    const leave = (code: number): void => {
+      if (leaving) return;
+      leaving = true;
+      instance.unmount();
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      void Promise.all(runs.map((r) => r.kill())).finally(() => resolve(code));
+    };
+    const onSigint = (): void => leave(130);
+    const onSigterm = (): void => leave(143);
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+    const instance = render(<App start={start} scenario={scenarioGiven || cmd.given.includes('sync') ? cmd.config.scenario : null} onExit={leave} />, {
+      exitOnCtrlC: false, // we handle Ctrl-C: terminate the workers, then exit 130
+      maxFps: 15,
+      // ink 6.8's incremental renderer returns the cursor one line short when a frame ends with
+      // a newline, so every changed frame leaves a stale line above it (seen in tmux). The full
+      // redraw is correct, and ink wraps each frame in synchronized-output mode (DEC 2026), which
+      // keeps it flicker-free on terminals that support it.
+      incrementalRendering: false,
+    });
+    instance.waitUntilExit().catch(() => leave(1));
+  });
+}

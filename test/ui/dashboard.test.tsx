@@ -1,0 +1,171 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import type { TraceEvent } from '../../src/sim/trace.js';
+import { App } from '../../src/ui/App.js';
+import { buildLanes, lostStories, sparkline } from '../../src/ui/model.js';
+import { FakeRun } from './fake-run.js';
+
+const tick = () => new Promise((r) => setTimeout(r, 30));
+const ev = (seq: number, agent: number, action: TraceEvent['action'], value = 0, aux = 0, aux2 = 0): TraceEvent => ({ seq, timeUs: seq, agent, action, value, aux, aux2 });
+
+function mount(runs: FakeRun[], scenario: 'race' | null = 'race') {
+  const exits: number[] = [];
+  let starts = 0;
+  const app = render(
+    <App
+      scenario={scenario}
+      start={() => {
+        starts++;
+        return runs;
+      }}
+      onExit={(code) => exits.push(code)}
+      fps={50}
+    />,
+  );
+  return { app, exits, starts: () => starts };
+}
+
+describe('dashboard frames', () => {
+  it('shows each pane: strategy, balance vs expected, lost updates, lock holder and queue, agent states', async () => {
+    const none = new FakeRun('none', { lockHolders: [null] });
+    const mutex = new FakeRun('mutex', { balance: 1200, lostUpdates: 0 });
+    none.evts = [ev(0, 0, 'read', 0), ev(1, 1, 'read', 0), ev(2, 0, 'write', 100, 0), ev(3, 1, 'write', 100, 100), ev(4, 1, 'lost', 0, 100, 0)];
+    const { app } = mount([none, mutex]);
+    await tick();
+    const frame = app.lastFrame()!;
+    expect(frame).toMatch(/none · running/);
+    expect(frame).toMatch(/mutex · running/);
+    expect(frame).toMatch(/balance \$10\.00 \/ expected \$12\.00/);
+    expect(frame).toMatch(/balance \$12\.00 \/ expected \$12\.00/);
+    expect(frame).toMatch(/lost updates 2/);
+    expect(frame).toMatch(/lost updates 0/);
+    expect(frame).toMatch(/no lock: agents interleave freely/);
+    expect(frame).toMatch(/lock held by B · queued C/);
+    expect(frame).toMatch(/A +in window/);
+    expect(frame).toMatch(/C +wait lock/);
+    expect(frame).toMatch(/! B read \$0\.00, then wrote \$1\.00 over/); // the rest is cut at the pane's width
+    expect(frame).toMatch(/space pause · s step/);
+    app.unmount();
+  });
+
+  it('draws the deadlock cycle in the transfer view', async () => {
+    const run = new FakeRun('mutex', {
+      scenario: 'transfer',
+      deadlock: {
+        cycle: [
+          { agent: 'T1', waitsFor: 1, heldBy: 'T2' },
+          { agent: 'T2', waitsFor: 0, heldBy: 'T1' },
+        ],
+        text: '',
+      },
+    });
+    const { app } = mount([run]);
+    await tick();
+    expect(app.lastFrame()).toMatch(/DEADLOCK: T1 → acct 2 → T2 → acct 1 → T1/);
+    app.unmount();
+  });
+
+  it('shows parked withdrawers (condition) and teller windows with the queue (tellers)', async () => {
+    const condition = new FakeRun('condition', {
+      scenario: 'condition',
+      agents: new FakeRun('none').snap.agents.map((a, i) => ({ ...a, name: `W${i + 1}`, state: i < 2 ? 'waiting for funds' : 'idle' })),
+    });
+    const tellers = new FakeRun('semaphore', {
+      scenario: 'tellers',
+      permits: 2,
+      servingMax: 2,
+      agents: new FakeRun('none').snap.agents.map((a, i) => ({ ...a, name: `C${i + 1}`, state: i < 2 ? 'serving' : 'waiting for lock' })),
+    });
+    const { app } = mount([condition, tellers]);
+    await tick();
+    expect(app.lastFrame()).toMatch(/parked on Condition: W1 W2/);
+    expect(app.lastFrame()).toMatch(/\[C1 \]\[C2 \] queue C3 max 2\/2/);
+    app.unmount();
+  });
+});
+
+describe('dashboard keys', () => {
+  it('space pauses, s toggles step mode, digits step agents, +/- change the window, in every pane', async () => {
+    const runs = [new FakeRun('none'), new FakeRun('mutex')];
+    const { app } = mount(runs);
+    await tick();
+    for (const key of [' ', 's', '1', '2', '0', '+', '-']) {
+      app.stdin.write(key);
+      await tick();
+    }
+    for (const r of runs) {
+      expect(r.calls).toEqual(['togglePause', 'stepMode:true', 'step:0', 'step:1', 'step:9', 'window:2000', 'window:500']);
+    }
+    expect(app.lastFrame()).toMatch(/STEP MODE · 1-9\/0 advance agent/);
+    app.unmount();
+  });
+
+  it('? opens the help overlay and closes it again', async () => {
+    const { app } = mount([new FakeRun('none')]);
+    await tick();
+    app.stdin.write('?');
+    await tick();
+    expect(app.lastFrame()).toMatch(/Keys/);
+    expect(app.lastFrame()).toMatch(/double \/ halve the race window/);
+    app.stdin.write('?');
+    await tick();
+    expect(app.lastFrame()).not.toMatch(/double \/ halve/);
+    app.unmount();
+  });
+
+  it('r restarts: the old runs are killed and new ones started', async () => {
+    const runs = [new FakeRun('none')];
+    const { app, starts } = mount(runs);
+    await tick();
+    expect(starts()).toBe(1);
+    app.stdin.write('r');
+    await tick();
+    expect(starts()).toBe(2);
+    expect(runs[0]!.calls).toContain('kill');
+    app.unmount();
+  });
+
+  it('q quits with 0 and Ctrl-C with 130', async () => {
+    const a = mount([new FakeRun('none')]);
+    await tick();
+    a.app.stdin.write('q');
+    await tick();
+    expect(a.exits).toEqual([0]);
+    a.app.unmount();
+    const b = mount([new FakeRun('none')]);
+    await tick();
+    b.app.stdin.write('\x03');
+    await tick();
+    expect(b.exits).toEqual([130]);
+    b.app.unmount();
+  });
+
+  it('the picker starts the chosen scenario', async () => {
+    const { app, starts } = mount([new FakeRun('none')], null);
+    await tick();
+    expect(app.lastFrame()).toMatch(/pick a scenario/);
+    expect(starts()).toBe(0);
+    app.stdin.write('1');
+    await tick();
+    expect(starts()).toBe(1);
+    expect(app.lastFrame()).toMatch(/none · running/);
+    app.unmount();
+  });
+});
+
+describe('view model', () => {
+  it('lanes put each event in its agent lane, in global order; lost updates marked', () => {
+    const { lanes, lostColumns } = buildLanes([ev(0, 0, 'read'), ev(1, 1, 'read'), ev(2, 0, 'write'), ev(3, 1, 'write'), ev(4, 1, 'lost')], 2, 5);
+    expect(lanes).toEqual(['R·W··', '·R·W!']);
+    expect([...lostColumns]).toEqual([4]);
+  });
+
+  it('stories explain the newest lost updates first', () => {
+    const events = [ev(0, 0, 'write', 500, 400), ev(1, 0, 'lost', 400, 450, 1)];
+    expect(lostStories(events, ['A', 'B'], 2)).toEqual(["A read $4.00, then wrote $5.00 over $4.50: B's update of $0.50 is lost"]);
+  });
+
+  it('sparkline scales values to eight levels', () => {
+    expect(sparkline([0, 50, 100], 3, 100)).toBe('▁▅█');
+  });
+});
