@@ -34,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'tui':
         if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json) {
           process.off('SIGINT', onSigint); // the dashboard handles Ctrl-C itself
+          // ink reads CI=true (at import) as "not interactive" and draws only the last frame. We
+          // have both ends on a terminal, which is what decides here (tmux in CI, for one).
+          delete process.env.CI;
+          delete process.env.CONTINUOUS_INTEGRATION;
           const { runDashboard } = await import('./ui/run-dashboard.js');
           return await runDashboard(cmd);
         }
