@@ -4,40 +4,49 @@ import { remainingMs } from './validate.js';
 
 /*
  * The lock word: one Int32 cell that is the whole state of a Mutex (and of an RLock's
- * ownership). Modelled on Linux robust futexes (owner TID in the word) and Go's
- * sync.Mutex (state bits next to the owner):
+ * ownership). Modelled on Linux robust futexes (owner TID in the word) and Go's sync.Mutex
+ * (state bits beside it, normal and starvation modes):
  *
- *   bits 0-27  OWNER    token (threadId + 1) of the holder; 0 = nobody holds it
- *   bit  28    DIED     the previous holder died holding the lock; kept while the next
- *                       holder holds it (so anyone can see it), cleared by its unlock
- *   bit  29    WAITERS  some thread may be sleeping in Atomics.wait/waitAsync on this word,
- *                       so the unlocker must Atomics.notify. Set by a waiter before it
- *                       sleeps; cleared only by an unlock (which then wakes one waiter)
- *   bit  30    HANDOFF  fair mode only: the unlocker passed the lock to the first queued
- *                       waiter; OWNER is 0 but only a thread woken by notify may take it
+ *   bits 0-26  OWNER     token (threadId + 1) of the holder; 0 = nobody holds it
+ *   bit  27    STARVING  fair mode: a waiter has waited over STARVATION_MS, so unlocks hand the
+ *                        lock to the longest sleeper instead of freeing it for anyone to take
+ *   bit  28    DIED      the previous holder died holding the lock; kept while the next holder
+ *                        holds it (so anyone can see it), cleared by its unlock
+ *   bit  29    WAITERS   some thread may be sleeping in Atomics.wait/waitAsync on this word, so
+ *                        the unlocker must Atomics.notify. Set by a waiter before it sleeps;
+ *                        cleared only by an unlock (which then wakes one waiter)
+ *   bit  30    HANDOFF   the unlocker passed the lock to the first sleeper: OWNER is 0, but only
+ *                        a thread woken by notify may take it
  *
- * States:  0                    free, uncontended (the only state the fast path accepts)
- *          T                    held by T, nobody waiting: unlock is one CAS T -> 0
- *          T|WAITERS            held by T, maybe waiters: unlock stores 0 and wakes one
- *          HANDOFF[|WAITERS]    fair mode, between an unlock and the woken waiter taking it
- *          DIED[|...]           free, previous holder died: the next taker learns it
+ * States:  0                        free, uncontended (the only state the fast path accepts)
+ *          T                        held by T, nobody waiting: unlock is one CAS T -> 0
+ *          T|WAITERS                held, maybe sleepers: unlock frees the word, wakes one
+ *          T|WAITERS|STARVING       held in starvation mode: unlock hands off (FIFO)
+ *          HANDOFF|STARVING|WAITERS between that unlock and the woken sleeper taking it
+ *          DIED[|WAITERS]           free; the previous holder died: the next taker learns it
  *
  * Fast paths: lock = CAS(0 -> SELF); unlock = CAS(SELF -> 0), which also proves ownership.
- * Anything else drops into the slow paths below. Correctness of sleeping rests on the
- * Atomics.wait contract: a thread sleeps only if the word still equals the value it last
- * saw, and every change that can let a sleeper proceed (unlock, hand-off, recovery) is
- * followed by Atomics.notify whenever WAITERS was set. Atomics.notify wakes waiters in
- * FIFO order, sync (Atomics.wait) and async (Atomics.waitAsync) alike, which is what
- * fair mode builds on.
+ * Everything else is the slow paths below. Sleeping is safe because a thread sleeps only if the
+ * word still equals the value it last saw, with WAITERS set, and every change that lets a
+ * sleeper proceed (unlock, hand-off, recovery) is followed by Atomics.notify. Atomics.notify
+ * wakes sleepers in FIFO order, sync (Atomics.wait) and async (Atomics.waitAsync) alike, which is
+ * what makes a hand-off go to the longest sleeper.
+ *
+ * Barging (default) never enters starvation mode. Fair mode is Go's design: normally a woken
+ * sleeper competes with running threads (fast); once one has waited STARVATION_MS and lost
+ * again, the lock switches to FIFO hand-off until a sleeper gets it within STARVATION_MS or
+ * nobody is left asleep. No thread can be overtaken forever.
  */
-export const OWNER_MASK = 0x0fff_ffff;
+export const OWNER_MASK = 0x07ff_ffff;
+export const STARVING = 1 << 27;
 export const DIED = 1 << 28;
 export const WAITERS = 1 << 29;
 export const HANDOFF = 1 << 30;
+export const STARVATION_MS = 1;
 
-// Bounded optimistic spin before sleeping (barging mode only): a critical section on another
-// core often ends within a few hundred nanoseconds, far less than the cost of a futex sleep
-// and wake. Go spins 4 x 30 PAUSE; JS has no PAUSE, so we re-read the word a little longer.
+// Bounded optimistic spin before sleeping: a critical section on another core often ends within
+// a few hundred nanoseconds, far less than a futex sleep and wake. Go spins 4 x 30 PAUSE; JS
+// has no PAUSE, so we re-read the word a little longer. No spinning in starvation mode.
 const SPIN_LIMIT = 64;
 
 export class LockWord implements Recoverable {
@@ -69,11 +78,12 @@ export class LockWord implements Recoverable {
     return (w & DIED) !== 0 && (w & OWNER_MASK) !== 0;
   }
 
-  /** Takes the lock if it is free (not if it is being handed off). Never blocks. */
+  /** Takes the lock if it is free right now (not if it is being handed off). Never blocks. */
   tryLock(): boolean {
     let w = Atomics.compareExchange(this.cells, this.index, 0, SELF);
     if (w === 0) return true;
     // Free but flagged (DIED, or WAITERS left by a waiter that timed out): keep the flags.
+    // A free word never carries STARVING or HANDOFF.
     while ((w & (OWNER_MASK | HANDOFF)) === 0) {
       const seen = Atomics.compareExchange(this.cells, this.index, w, w | SELF);
       if (seen === w) return true;
@@ -82,17 +92,28 @@ export class LockWord implements Recoverable {
     return false;
   }
 
-  /** Takes a hand-off; only for a thread that was woken by notify (it owns the hand-off). */
-  takeHandoff(): boolean {
+  /**
+   * Takes a hand-off; only for a thread that was woken by notify (the hand-off is its). It keeps
+   * starvation mode on only if it starved itself (`starved`), as Go does.
+   */
+  takeHandoff(starved: boolean): boolean {
     let w = Atomics.load(this.cells, this.index);
     while ((w & HANDOFF) !== 0) {
-      // Set WAITERS: the thread woken for us may not have been the last one queued.
-      const next = SELF | WAITERS | (w & DIED);
+      // WAITERS stays set: the thread woken for us may not have been the last one asleep.
+      const next = SELF | WAITERS | (w & DIED) | (starved ? STARVING : 0);
       const seen = Atomics.compareExchange(this.cells, this.index, w, next);
       if (seen === w) return true;
       w = seen;
     }
     return false;
+  }
+
+  /** Fair mode: a woken waiter that has waited too long switches the lock to hand-offs. */
+  markStarving(): void {
+    const w = Atomics.load(this.cells, this.index);
+    if (this.fair && (w & OWNER_MASK) !== 0 && (w & STARVING) === 0) {
+      Atomics.compareExchange(this.cells, this.index, w, w | STARVING | WAITERS);
+    }
   }
 
   /**
@@ -108,36 +129,34 @@ export class LockWord implements Recoverable {
     if (this.owner() === SELF) {
       throw new DeadlockError('Mutex is already held by this thread and is not reentrant (use RLock to nest)');
     }
-    if (!this.fair) {
-      for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-        if ((Atomics.load(this.cells, this.index) & (OWNER_MASK | HANDOFF)) === 0 && this.tryLock()) return true;
-      }
+    for (let spin = 0; spin < SPIN_LIMIT; spin++) {
+      const w = Atomics.load(this.cells, this.index);
+      if ((w & (STARVING | HANDOFF)) !== 0) break;
+      if ((w & OWNER_MASK) === 0 && this.tryLock()) return true;
     }
     let woken = false;
+    let since = 0; // when we first slept (read only in fair mode: performance.now() is not free)
     for (;;) {
-      if (woken && this.takeHandoff()) return true;
-      if (this.tryLockAfterSleep(woken)) return true;
+      const w = Atomics.load(this.cells, this.index);
+      if ((w & HANDOFF) !== 0) {
+        if (woken && this.takeHandoff(performance.now() - since >= STARVATION_MS)) return true;
+      } else if ((w & OWNER_MASK) === 0) {
+        // Free: take it. A thread that has slept sets WAITERS: it cannot know whether other
+        // sleepers remain, so its unlock must wake the next one.
+        if (Atomics.compareExchange(this.cells, this.index, w, w | SELF | (woken ? WAITERS : 0)) === w) return true;
+        continue;
+      } else if (woken && this.fair && performance.now() - since >= STARVATION_MS) {
+        this.markStarving(); // woken, yet overtaken again after a long wait
+      }
       const expected = this.prepareToWait();
       if (expected === null) continue; // the word changed under us: look again
       const timeout = remainingMs(deadline);
       if (timeout === 0) return false;
+      if (this.fair && since === 0) since = performance.now();
       // Sleeps only if the word still equals `expected` (with WAITERS set, so the holder's
       // unlock will notify): a wake-up between our read and the sleep cannot be lost.
       woken = Atomics.wait(this.cells, this.index, expected, timeout) === 'ok';
     }
-  }
-
-  // Like tryLock, but a thread that has slept re-sets WAITERS when it takes the lock: it
-  // cannot know whether other sleepers remain, so its unlock must wake the next one.
-  private tryLockAfterSleep(woken: boolean): boolean {
-    if (!woken) return this.tryLock();
-    let w = Atomics.load(this.cells, this.index);
-    while ((w & (OWNER_MASK | HANDOFF)) === 0) {
-      const seen = Atomics.compareExchange(this.cells, this.index, w, w | SELF | WAITERS);
-      if (seen === w) return true;
-      w = seen;
-    }
-    return false;
   }
 
   /**
@@ -154,37 +173,44 @@ export class LockWord implements Recoverable {
   /** Unlock by the holder; throws NotOwnerError (and changes nothing) for anyone else. */
   unlock(what = 'Mutex'): void {
     if (Atomics.compareExchange(this.cells, this.index, SELF, 0) === SELF) return;
-    const w = Atomics.load(this.cells, this.index);
-    const owner = w & OWNER_MASK;
-    if (owner !== SELF) {
-      throw new NotOwnerError(
-        owner === 0
-          ? `${what}.unlock: the lock is not held`
-          : `${what}.unlock: the lock is held by thread ${owner - 1}, not by this thread (${SELF - 1})`,
-      );
+    for (;;) {
+      const w = Atomics.load(this.cells, this.index);
+      const owner = w & OWNER_MASK;
+      if (owner !== SELF) {
+        throw new NotOwnerError(
+          owner === 0
+            ? `${what}.unlock: the lock is not held`
+            : `${what}.unlock: the lock is held by thread ${owner - 1}, not by this thread (${SELF - 1})`,
+        );
+      }
+      if (this.releaseFrom(w, 0, true)) return;
     }
-    this.releaseHeld(0);
   }
 
-  /** Releases a word this thread holds (or holds for a dead thread), passing on wake-ups. */
-  private releaseHeld(flags: number): void {
-    if (!this.fair) {
-      // Barging: free the word; if anyone sleeps, wake exactly one to compete for it.
-      const before = Atomics.exchange(this.cells, this.index, flags);
+  /**
+   * Releases the held word `w` (held by this thread, or by a dead one during recovery), leaving
+   * `flags` (DIED or 0) for the next holder. False if the word changed under us: retry.
+   */
+  private releaseFrom(w: number, flags: number, byHolder: boolean): boolean {
+    if ((w & STARVING) === 0) {
+      // Normal mode: free the word; if anyone sleeps, wake exactly one to compete for it. The
+      // holder may use one unconditional exchange (nobody else changes OWNER while it holds;
+      // sleepers only add bits, which the exchange returns); a recoverer must CAS, since two
+      // may race (the dying thread's exit hook and watchWorker).
+      const before = byHolder ? Atomics.exchange(this.cells, this.index, flags) : Atomics.compareExchange(this.cells, this.index, w, flags);
+      if (!byHolder && before !== w) return false;
       if ((before & WAITERS) !== 0) Atomics.notify(this.cells, this.index, 1);
-      return;
+      return true;
     }
-    // Fair: with nobody waiting, just free it; else hand it to the first sleeper in FIFO order.
-    const w = Atomics.load(this.cells, this.index);
-    if ((w & WAITERS) === 0 && Atomics.compareExchange(this.cells, this.index, w, flags) === w) return;
-    Atomics.store(this.cells, this.index, HANDOFF | flags);
-    if (Atomics.notify(this.cells, this.index, 1) === 1) return;
-    this.cancelHandoff();
+    // Starvation mode: hand the lock to the longest sleeper; newcomers cannot take it meanwhile.
+    if (Atomics.compareExchange(this.cells, this.index, w, HANDOFF | STARVING | WAITERS | flags) !== w) return false;
+    if (Atomics.notify(this.cells, this.index, 1) === 0) this.cancelHandoff();
+    return true;
   }
 
-  // Nobody was asleep to take the hand-off (WAITERS was stale: its setters timed out).
-  // Free the word; a thread that queued on the HANDOFF value meanwhile would sleep on a value
-  // that no longer exists, so wake one to look again.
+  // Nobody was asleep to take the hand-off (its sleepers timed out): starvation is over. Free
+  // the word; a thread that queued on the HANDOFF value meanwhile would sleep on a value that no
+  // longer exists, so wake one to look again.
   private cancelHandoff(): void {
     let w = Atomics.load(this.cells, this.index);
     while ((w & HANDOFF) !== 0) {
@@ -205,10 +231,9 @@ export class LockWord implements Recoverable {
     for (;;) {
       const w = Atomics.load(this.cells, this.index);
       if ((w & HANDOFF) !== 0) {
-        // We were handed the lock: take it and release it again, which hands it on.
-        if (this.takeHandoff()) {
-          this.releaseHeld(Atomics.load(this.cells, this.index) & DIED);
-          return;
+        // The lock was handed to us: take it and release it again, which hands it on.
+        if (this.takeHandoff(true)) {
+          for (;;) if (this.releaseFrom(Atomics.load(this.cells, this.index), w & DIED, true)) return;
         }
         continue;
       }
@@ -224,21 +249,8 @@ export class LockWord implements Recoverable {
   recoverFrom(token: number): boolean {
     for (;;) {
       const w = Atomics.load(this.cells, this.index);
-      if ((w & OWNER_MASK) !== token || (w & HANDOFF) !== 0) return false;
-      if (this.fair) {
-        // Re-own the word on the dead thread's behalf is not possible (we are not it), so do
-        // the release steps on its word directly: the same hand-off as a normal unlock.
-        if ((w & WAITERS) === 0) {
-          if (Atomics.compareExchange(this.cells, this.index, w, DIED) === w) return true;
-          continue;
-        }
-        if (Atomics.compareExchange(this.cells, this.index, w, HANDOFF | DIED) !== w) continue;
-        if (Atomics.notify(this.cells, this.index, 1) === 0) this.cancelHandoff();
-        return true;
-      }
-      if (Atomics.compareExchange(this.cells, this.index, w, DIED) !== w) continue;
-      if ((w & WAITERS) !== 0) Atomics.notify(this.cells, this.index, 1);
-      return true;
+      if ((w & OWNER_MASK) !== token) return false;
+      if (this.releaseFrom(w, DIED, false)) return true;
     }
   }
 

@@ -1,6 +1,6 @@
 import { CanceledError, InvalidArgumentError, OwnerDiedError, TimeoutError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
-import { HANDOFF, LockWord } from './lock-word.js';
+import { HANDOFF, LockWord, STARVATION_MS } from './lock-word.js';
 import { deadlineFor, describe } from './validate.js';
 import { asyncOptions, enqueue, holdEventLoop, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
 
@@ -28,7 +28,7 @@ export interface MutexOptions {
 export type MutexHandle = Handle<'Mutex'>;
 export type Releaser = () => void;
 
-type MutexWaiter = Waiter<Releaser> & { peek: boolean };
+type MutexWaiter = Waiter<Releaser> & { peek: boolean; since: number };
 
 // Cells: 0 magic, 1 lock word (see lock-word.ts), 2 flags (bit 0: fair), then subclass cells.
 const WORD = 1;
@@ -193,7 +193,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = enqueue(this.queue, { peek }, options, what, () => void this.pump());
+    const promise = enqueue(this.queue, { peek, since: performance.now() }, options, what, () => void this.pump());
     void this.pump();
     return promise;
   }
@@ -224,11 +224,15 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
             head.resolve(undefined as unknown as Releaser);
             continue;
           }
-        } else if (this.word.tryLock() || (owed && this.word.takeHandoff())) {
-          owed = false;
-          this.queue.shift();
-          this.grant(head);
-          continue;
+        } else {
+          const starved = performance.now() - head.since >= STARVATION_MS;
+          if (this.word.tryLock() || (owed && this.word.takeHandoff(starved))) {
+            owed = false;
+            this.queue.shift();
+            this.grant(head);
+            continue;
+          }
+          if (owed && starved) this.word.markStarving(); // woken, overtaken again: fair mode hands off
         }
         const expected = this.word.prepareToWait();
         if (expected === null) continue;
