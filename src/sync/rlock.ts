@@ -1,5 +1,7 @@
 import { ATTACH, LockBase, type MutexOptions } from './mutex.js';
 import { attach, type Handle } from './layout.js';
+import { OWNER_MASK } from './lock-word.js';
+import { SELF } from './thread.js';
 import { deadlineFor } from './validate.js';
 
 export type RLockHandle = Handle<'RLock'>;
@@ -7,6 +9,7 @@ export type RLockHandle = Handle<'RLock'>;
 // Cells: as Mutex (0 magic, 1 lock word, 2 flags), plus 3 recursion depth. Only the holder
 // writes the depth, and it does so while holding the word, so plain atomic stores suffice;
 // other threads may read it for display.
+const WORD = 1;
 const DEPTH = 3;
 
 /**
@@ -31,7 +34,13 @@ export class RLock extends LockBase<'RLock'> {
 
   override lock(timeoutMs?: number): boolean {
     const deadline = deadlineFor(timeoutMs, 'RLock.lock');
-    if (this.word.heldBySelf()) return this.nest();
+    // Fast path: one CAS takes a free lock (a free word carries no DIED flag to report).
+    const seen = Atomics.compareExchange(this.cells, WORD, 0, SELF);
+    if (seen === 0) {
+      this.cells[DEPTH] = 1;
+      return true;
+    }
+    if ((seen & OWNER_MASK) === SELF) return this.nest();
     if (!this.word.lock(deadline)) return false;
     return this.enter();
   }
@@ -43,13 +52,15 @@ export class RLock extends LockBase<'RLock'> {
   }
 
   override unlock(): void {
-    if (this.word.heldBySelf()) {
-      const depth = Atomics.load(this.cells, DEPTH);
+    // Plain reads and writes of DEPTH are enough for its only writer, the holder; the word's
+    // CAS on release publishes them to the next holder.
+    if ((Atomics.load(this.cells, WORD) & OWNER_MASK) === SELF) {
+      const depth = this.cells[DEPTH]!;
       if (depth > 1) {
-        Atomics.store(this.cells, DEPTH, depth - 1);
+        this.cells[DEPTH] = depth - 1;
         return;
       }
-      Atomics.store(this.cells, DEPTH, 0);
+      this.cells[DEPTH] = 0;
     }
     this.word.unlock('RLock'); // the real release, or NotOwnerError for a non-holder
   }
@@ -72,7 +83,7 @@ export class RLock extends LockBase<'RLock'> {
   }
 
   private nest(): boolean {
-    Atomics.store(this.cells, DEPTH, Atomics.load(this.cells, DEPTH) + 1);
+    this.cells[DEPTH] = this.cells[DEPTH]! + 1;
     return true;
   }
 

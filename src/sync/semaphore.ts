@@ -45,6 +45,7 @@ export class Semaphore {
   static readonly BYTES: number = CELLS * 4;
 
   private readonly cells: Int32Array;
+  private readonly isBounded: boolean; // fixed at creation: cached to keep release cheap
   private readonly queue = new WaitQueue<SemaphoreWaiter>();
   private pumping = false;
 
@@ -55,13 +56,14 @@ export class Semaphore {
     const attached = (options as { [ATTACH_SEMAPHORE]?: Int32Array })[ATTACH_SEMAPHORE];
     if (attached) {
       this.cells = attached;
-      return;
+    } else {
+      checkInteger(permits, 'Semaphore: permits', 0, MAX_PERMITS);
+      this.cells = allocate('Semaphore', CELLS, options.buffer, options.byteOffset);
+      Atomics.store(this.cells, PERMITS, permits);
+      Atomics.store(this.cells, CAPACITY, options.bounded ? permits : Math.max(permits, 1));
+      Atomics.store(this.cells, FLAGS, options.bounded ? BOUNDED : 0);
     }
-    checkInteger(permits, 'Semaphore: permits', 0, MAX_PERMITS);
-    this.cells = allocate('Semaphore', CELLS, options.buffer, options.byteOffset);
-    Atomics.store(this.cells, PERMITS, permits);
-    Atomics.store(this.cells, CAPACITY, options.bounded ? permits : Math.max(permits, 1));
-    Atomics.store(this.cells, FLAGS, options.bounded ? BOUNDED : 0);
+    this.isBounded = (Atomics.load(this.cells, FLAGS) & BOUNDED) !== 0;
   }
 
   static from(handle: SemaphoreHandle): Semaphore {
@@ -73,7 +75,7 @@ export class Semaphore {
   }
 
   get bounded(): boolean {
-    return (Atomics.load(this.cells, FLAGS) & BOUNDED) !== 0;
+    return this.isBounded;
   }
 
   /** The largest weight one acquire may ask for. */
@@ -95,6 +97,12 @@ export class Semaphore {
 
   /** Blocks until `weight` permits are taken together (true) or `timeoutMs` passes (false). */
   acquireSync(weight = 1, timeoutMs?: number): boolean {
+    if (weight === 1 && timeoutMs === undefined) {
+      // Fast path: one load and one CAS take a free permit (weight 1 always fits the capacity
+      // of a semaphore that has a permit free).
+      const free = Atomics.load(this.cells, PERMITS);
+      if (free > 0 && Atomics.compareExchange(this.cells, PERMITS, free, free - 1) === free) return true;
+    }
     this.checkWeight(weight, 'Semaphore.acquireSync');
     const deadline = deadlineFor(timeoutMs, 'Semaphore.acquireSync');
     if (this.tryTake(weight)) return true;
@@ -123,8 +131,8 @@ export class Semaphore {
 
   /** Returns `weight` permits and wakes waiters that may now proceed. */
   release(weight = 1): void {
-    checkInteger(weight, 'Semaphore.release: weight', 1, MAX_PERMITS);
-    const bounded = this.bounded;
+    if (weight !== 1) checkInteger(weight, 'Semaphore.release: weight', 1, MAX_PERMITS);
+    const bounded = this.isBounded;
     for (;;) {
       const seen = Atomics.load(this.cells, PERMITS);
       const ceiling = bounded ? Atomics.load(this.cells, CAPACITY) : MAX_PERMITS;
