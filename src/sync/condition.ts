@@ -46,6 +46,8 @@ const WAITING = 1;
 const SIGNALED = 2;
 const CANCELLED = 3;
 const DEFAULT_MAX_WAITERS = 128;
+// ~2000 loads is ~10-15 µs here: long enough to catch a prompt notify, short next to a real wait.
+const SPIN_LIMIT = 2000;
 
 /** A condition variable bound to a Mutex or RLock, shared by threads (Python's threading.Condition). */
 export class Condition {
@@ -111,6 +113,9 @@ export class Condition {
     const { slot, depth } = this.enter('wait');
     let notified = false;
     try {
+      // A notify often follows within microseconds (a producer/consumer ping-pong): spin on our
+      // own slot briefly before paying for a sleep and a wake-up.
+      for (let spin = 0; spin < SPIN_LIMIT && Atomics.load(this.cells, slot) === WAITING; spin++);
       for (;;) {
         // Sleeps only while our slot still reads WAITING: a notify that already happened
         // (even before we got here) makes this return at once.

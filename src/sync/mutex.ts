@@ -141,6 +141,11 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
 
   /** Resolves with a releaser once this thread holds the lock. async-mutex compatible. */
   acquire(priority?: number | AsyncOptions): Promise<Releaser> {
+    // Fast path: nobody queued here and the lock is free: take it without queueing, timers or
+    // the pump (a plain priority number needs no validation beyond being finite).
+    if (this.queue.length === 0 && (priority === undefined || Number.isFinite(priority)) && this.word.tryLock()) {
+      return this.granted();
+    }
     return this.enqueue(priority, false, 'acquire');
   }
 
@@ -259,6 +264,17 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
       return;
     }
     waiter.resolve(this.makeReleaser());
+  }
+
+  // The async fast path's result once the word is ours.
+  private granted(): Promise<Releaser> {
+    this.onAsyncAcquired();
+    try {
+      this.acquired();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(this.makeReleaser());
   }
 
   /** Subclass hook: bookkeeping right after the async path took the word. */

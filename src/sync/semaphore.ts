@@ -161,6 +161,13 @@ export class Semaphore {
 
   /** Resolves with [value before acquiring, releaser] once `weight` permits are held. */
   acquire(weight = 1, priority?: number | AsyncOptions): Promise<[number, SemaphoreReleaser]> {
+    // Fast path: nobody queued here and a permit is free: take it without queueing or timers.
+    if (weight === 1 && this.queue.length === 0 && (priority === undefined || Number.isFinite(priority))) {
+      const free = Atomics.load(this.cells, PERMITS);
+      if (free > 0 && Atomics.compareExchange(this.cells, PERMITS, free, free - 1) === free) {
+        return Promise.resolve([free, this.makeReleaser(1)]);
+      }
+    }
     return this.enqueue(weight, priority, false, 'Semaphore.acquire');
   }
 

@@ -2,7 +2,7 @@ import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { SCENARIOS, type ScenarioName } from '../sim/config.js';
 import { Footer, Help } from './Help.js';
-import { buildLanes, lostStories, type PaneView, type RunHandle } from './model.js';
+import { PaneTracker, type PaneView, type RunHandle } from './model.js';
 import { Pane } from './Pane.js';
 
 export interface AppProps {
@@ -14,9 +14,6 @@ export interface AppProps {
   onExit: (code: number) => void;
   fps?: number;
 }
-
-const HISTORY = 120;
-const EVENTS = 400;
 
 const DESCRIPTIONS: Record<ScenarioName, string> = {
   race: '10 agents deposit $1 at once: lost updates without a lock',
@@ -38,7 +35,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     setPickedState(pickedRef.current);
   };
   const runs = useRef<RunHandle[]>([]);
-  const history = useRef<PaneView['history'][]>([]);
+  const trackers = useRef<PaneTracker[]>([]);
   const [views, setViews] = useState<PaneView[]>([]);
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -56,7 +53,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     if (!scenario) return;
     const started = start(scenario);
     runs.current = started;
-    history.current = started.map(() => ({ balance: [], expected: [] }));
+    trackers.current = started.map((run) => new PaneTracker(run));
     return () => {
       for (const r of started) void r.kill();
     };
@@ -65,23 +62,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
   // The frame clock: read cheap snapshots at a fixed rate; the agents never wait for us.
   useEffect(() => {
     if (!scenario) return;
-    const tick = () => {
-      setViews(
-        runs.current.map((run, i) => {
-          const snapshot = run.snapshot();
-          const h = history.current[i]!;
-          h.balance.push(snapshot.balance);
-          h.expected.push(snapshot.expected);
-          if (h.balance.length > HISTORY) {
-            h.balance.shift();
-            h.expected.shift();
-          }
-          const events = run.events(0, EVENTS);
-          const { lanes, lostColumns } = buildLanes(events, snapshot.agents.length, 60);
-          return { sync: run.config.sync, snapshot, history: h, lanes, lostColumns, stories: lostStories(events, run.names, 2) };
-        }),
-      );
-    };
+    const tick = () => setViews(trackers.current.map((t) => t.view()));
     tick();
     const timer = setInterval(tick, 1000 / fps);
     return () => clearInterval(timer);

@@ -85,22 +85,26 @@ export function Pane({ view, width, maxAgents, storyLines, laneWidth }: PaneProp
   );
 }
 
+// Draws a lane as a few runs of equally styled characters (not one element per character:
+// ink lays out every element on every frame).
 function Lane({ lane, lost, width }: { lane: string; lost: Set<number>; width: number }) {
-  const chars = lane.slice(-width).split('');
+  const chars = lane.slice(-width);
   const offset = lane.length - chars.length;
+  const runs: { text: string; style: 'dot' | 'event' | 'lost' }[] = [];
+  for (let j = 0; j < chars.length; j++) {
+    const ch = chars[j]!;
+    const style = ch === '·' ? 'dot' : ch === '!' && lost.has(j + offset) ? 'lost' : 'event';
+    const last = runs[runs.length - 1];
+    if (last && last.style === style) last.text += ch;
+    else runs.push({ text: ch, style });
+  }
   return (
     <Text>
-      {chars.map((ch, j) =>
-        lost.has(j + offset) && ch === '!' ? (
-          <Text key={j} color="red" bold>
-            !
-          </Text>
-        ) : (
-          <Text key={j} dimColor={ch === '·'}>
-            {ch}
-          </Text>
-        ),
-      )}
+      {runs.map((r, i) => (
+        <Text key={i} dimColor={r.style === 'dot'} color={r.style === 'lost' ? 'red' : undefined} bold={r.style === 'lost'}>
+          {r.text}
+        </Text>
+      ))}
     </Text>
   );
 }

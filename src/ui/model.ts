@@ -80,6 +80,51 @@ export function lostStories(events: TraceEvent[], names: readonly string[], max:
   return out;
 }
 
+const HISTORY = 120;
+const STORIES = 3;
+
+/**
+ * Turns one run into pane views, frame after frame, reading only what is new: the snapshot
+ * (a few dozen shared-memory loads) and the events written since the last frame. The cost per
+ * frame does not grow with the run, so the UI stays light beside the agents it shows.
+ */
+export class PaneTracker {
+  private cursor = 0;
+  private recent: TraceEvent[] = [];
+  private readonly lastWrite = new Map<number, number>();
+  private stories: string[] = [];
+  private readonly history = { balance: [] as number[], expected: [] as number[] };
+
+  constructor(
+    private readonly run: RunHandle,
+    private readonly laneWidth = 60,
+  ) {}
+
+  view(): PaneView {
+    const snapshot = this.run.snapshot();
+    const h = this.history;
+    h.balance.push(snapshot.balance);
+    h.expected.push(snapshot.expected);
+    if (h.balance.length > HISTORY) {
+      h.balance.shift();
+      h.expected.shift();
+    }
+    const fresh = this.run.events(this.cursor, 4096);
+    if (fresh.length) this.cursor = fresh[fresh.length - 1]!.seq + 1;
+    for (const e of fresh) {
+      if (e.action === 'write') this.lastWrite.set(e.agent, e.value);
+      if (e.action === 'lost') {
+        this.stories.unshift(explainLost(e, this.lastWrite.get(e.agent) ?? e.value, this.run.names));
+        if (this.stories.length > STORIES) this.stories.pop();
+      }
+      if (LANE_SYMBOL[e.action] !== undefined) this.recent.push(e);
+    }
+    if (this.recent.length > this.laneWidth) this.recent = this.recent.slice(-this.laneWidth);
+    const { lanes, lostColumns } = buildLanes(this.recent, snapshot.agents.length, this.laneWidth);
+    return { sync: this.run.config.sync, snapshot, history: h, lanes, lostColumns, stories: this.stories };
+  }
+}
+
 /** Unicode block sparkline of `values` scaled to [0, top]. */
 export function sparkline(values: number[], width: number, top: number): string {
   const blocks = '▁▂▃▄▅▆▇█';

@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --out FILE]: measures the sync primitives and the simulator
+// against the floor and their peers, side by side in one run, and writes a markdown table
+// (default docs/benchmarks.md). Each figure is the median of several runs (min-max beside it),
+// each run in a fresh process. Benchmarks are not tests: nothing here passes or fails on time.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+let args;
+try {
+  args = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } }).values;
+} catch (error) {
+  process.stderr.write(`bench: ${error.message}\nusage: npm run bench [-- --quick] [-- --out FILE]\n`);
+  process.exit(2);
+}
+const quick = args.quick ?? false;
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const out = args.out ?? join(root, 'docs', 'benchmarks.md');
+const CASES = join(root, 'bench', 'cases.mjs');
+const REPEATS = quick ? 1 : 5;
+const N = quick ? 200_000 : 5_000_000;
+const MS = quick ? 150 : 500;
+
+const hasNative = spawnSync(process.execPath, ['--harmony-struct', '-e', 'if (typeof Atomics.Mutex !== "function") process.exit(1)']).status === 0;
+const notes = [];
+if (!hasNative) notes.push('V8 native `Atomics.Mutex`/`Atomics.Condition` (`--harmony-struct`) are not available on this Node: those columns are skipped.');
+
+function runCase(name, params, { native = false } = {}) {
+  const flags = native ? ['--harmony-struct'] : [];
+  const output = execFileSync(process.execPath, [...flags, CASES, name, JSON.stringify(params)], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(output.trim().split('\n').pop());
+}
+
+/** Median, min and max of `field` over REPEATS fresh-process runs (plus any extra fields of the median run). */
+function measure(name, params, field, options) {
+  if (options?.native && !hasNative) return null;
+  const runs = Array.from({ length: options?.repeats ?? REPEATS }, () => runCase(name, params, options));
+  runs.sort((a, b) => a[field] - b[field]);
+  const median = runs[Math.floor(runs.length / 2)];
+  process.stdout.write('.');
+  return { ...median, median: median[field], min: runs[0][field], max: runs[runs.length - 1][field] };
+}
+
+const fmt = (v, digits = 1) => (v == null ? 'n/a' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
+const range = (m, digits) => (m ? `${fmt(m.median, digits)} (${fmt(m.min, digits)}–${fmt(m.max, digits)})` : 'n/a');
+const ratio = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
+const mops = (m) => (m ? { ...m, median: m.median / 1e6, min: m.min / 1e6, max: m.max / 1e6 } : null);
+const share = (m) => (m ? `${(m.minShare * 100).toFixed(0)}% / ${(m.maxShare * 100).toFixed(0)}%` : 'n/a');
+const table = (header, rows) => [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+const sections = [];
+const t0 = Date.now();
+
+// 1. Uncontended lock + unlock on one thread.
+{
+  const floor = measure('floor', { n: N }, 'ns');
+  const rows = [
+    ['raw CAS + store (the floor)', floor],
+    ['Mutex (barging)', measure('mutex', { n: N }, 'ns')],
+    ['Mutex (fair)', measure('mutex', { n: N, fair: true }, 'ns')],
+    ['RLock', measure('rlock', { n: N }, 'ns')],
+    ['Semaphore(1) acquireSync + release', measure('semaphore', { n: N }, 'ns')],
+    ['V8 native Atomics.Mutex.lock(m, fn)', measure('native', { n: N }, 'ns', { native: true })],
+  ];
+  const pthread = pthreadReference();
+  if (pthread) rows.push(['C pthread_mutex (gcc -O2)', { median: pthread.ns, min: pthread.ns, max: pthread.ns }]);
+  sections.push(
+    '## Uncontended lock + unlock (ns per pair, lower is better)\n\n' +
+      table(['primitive', 'ns/op median (min–max)', 'vs floor'], rows.map(([label, m]) => [label, range(m, 1), ratio(m, floor)])),
+  );
+  var pthreadResult = pthread; // eslint-disable-line no-var
+}
+
+// 2. Contended: workers incrementing one counter under the lock.
+{
+  const rows = [];
+  for (const workers of quick ? [2] : [2, 4, 8]) {
+    const native = measure('contended', { kind: 'native', workers, ms: MS }, 'opsPerSec', { native: true });
+    for (const [label, kind] of [
+      ['Mutex (barging)', 'mutex'],
+      ['Mutex (fair)', 'fair'],
+      ['V8 native Atomics.Mutex', 'native'],
+      ['lock-free Atomics.add (no lock)', 'atomic'],
+    ]) {
+      const m = kind === 'native' ? native : measure('contended', { kind, workers, ms: MS }, 'opsPerSec');
+      rows.push([String(workers), label, range(mops(m), 2), share(m), ratio(m, native)]);
+    }
+  }
+  if (pthreadResult) rows.push(['2', 'C pthread_mutex (gcc -O2)', fmt(pthreadResult.opsPerSec / 1e6, 2), 'n/a', 'n/a']);
+  sections.push(
+    '## Contended Mutex: workers incrementing one shared counter (million ops/s, higher is better)\n\n' +
+      'Share: the smallest and largest fraction of all operations done by one worker (fairness).\n\n' +
+      table(['workers', 'lock', 'Mops/s median (min–max)', 'min / max share', 'vs native'], rows),
+  );
+}
+
+// 3. Semaphore.
+{
+  const rows = [];
+  for (const [workers, permits] of quick ? [[2, 1]] : [[2, 1], [4, 2], [8, 3]]) {
+    const m = measure('contended', { kind: 'semaphore', workers, permits, ms: MS }, 'opsPerSec');
+    rows.push([`${workers} workers, Semaphore(${permits})`, range(mops(m), 2), share(m)]);
+  }
+  sections.push('## Semaphore acquireSync + release with fewer permits than workers (million ops/s)\n\n' + table(['setting', 'Mops/s median (min–max)', 'min / max share'], rows));
+}
+
+// 4. Condition hand-off latency.
+{
+  const n = quick ? 2_000 : 50_000;
+  const ours = measure('pingpong', { n }, 'us');
+  const native = measure('pingpong', { n, native: true }, 'us', { native: true });
+  sections.push(
+    '## Condition ping-pong between two workers (µs per hand-off, lower is better)\n\n' +
+      table(['condition', 'µs median (min–max)', 'vs native'], [
+        ['Condition + Mutex (this library)', range(ours, 2), ratio(ours, native)],
+        ['V8 native Atomics.Condition + Atomics.Mutex', range(native, 2), ratio(native, native)],
+      ]),
+  );
+}
+
+// 5. The async (main-thread) path.
+{
+  const n = quick ? 20_000 : 500_000;
+  const acquire = measure('asyncAcquire', { n }, 'ns');
+  const acquireRef = measure('asyncAcquire', { n, lib: 'async-mutex' }, 'ns');
+  const exclusive = measure('asyncRunExclusive', { n }, 'ns');
+  const exclusiveRef = measure('asyncRunExclusive', { n, lib: 'async-mutex' }, 'ns');
+  const wake = measure('asyncWake', { n: quick ? 50 : 500 }, 'us');
+  sections.push(
+    '## Async path on the main thread\n\n' +
+      table(['operation', 'this library', 'async-mutex (one thread only)', 'ratio'], [
+        ['`await acquire()` + release, uncontended (ns)', range(acquire, 0), range(acquireRef, 0), ratio(acquire, acquireRef)],
+        ['`runExclusive(fn)`, uncontended (ns)', range(exclusive, 0), range(exclusiveRef, 0), ratio(exclusive, exclusiveRef)],
+        ['wake-up: worker unlock → main `acquire()` resolves (µs, median of per-run medians; p90 ' + fmt(wake?.p90, 0) + ')', range(wake, 1), 'n/a (cannot wait for another thread)', ''],
+      ]),
+  );
+}
+
+// 6. The simulator: race scenario, window 0.
+{
+  const strategies = quick ? ['none', 'mutex'] : ['none', 'mutex', 'rlock', 'semaphore', 'condition', 'atomic', 'async', 'async-mutex'];
+  const agentsList = quick ? [2] : [2, 4, 8];
+  const ops = quick ? 2_000 : 50_000;
+  const rows = strategies.map((sync) => [
+    sync,
+    ...agentsList.map((agents) => range(mops(measure('sim', { sync, agents, ops: Math.round(ops / agents) * 2 }, 'txPerSec', { repeats: quick ? 1 : 3 })), 3)),
+  ]);
+  sections.push(
+    `## Simulator: race scenario, window 0 (million transactions/s)\n\n` +
+      table(['strategy', ...agentsList.map((a) => `${a} agents`)], rows) +
+      '\n\n`none` and `async` lose updates (that is the point); the others are exact. `async`/`async-mutex` run every agent on one event loop.',
+  );
+}
+
+// 7. UI overhead: the same run headless and with the dashboard rendering off-screen.
+{
+  const ops = quick ? 20_000 : 500_000;
+  const pairs = quick ? 1 : 5;
+  const off = [];
+  const on = [];
+  for (let i = 0; i < pairs; i++) {
+    off.push(runCase('ui', { agents: 4, ops }).txPerSec);
+    const withUi = runCase('ui', { agents: 4, ops, withUi: true });
+    on.push(withUi.txPerSec);
+    var frames = withUi.frames; // eslint-disable-line no-var
+    process.stdout.write('.');
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const overhead = (1 - med(on) / med(off)) * 100;
+  sections.push(
+    '## Dashboard overhead on the agents (race, mutex, 4 agents, window 0)\n\n' +
+      table(['run', 'Mtx/s median (min–max)'], [
+        ['headless', `${fmt(med(off) / 1e6, 3)} (${fmt(Math.min(...off) / 1e6, 3)}–${fmt(Math.max(...off) / 1e6, 3)})`],
+        [`with the dashboard rendering (15 fps, ${frames} frames written)`, `${fmt(med(on) / 1e6, 3)} (${fmt(Math.min(...on) / 1e6, 3)}–${fmt(Math.max(...on) / 1e6, 3)})`],
+      ]) +
+      `\n\nOverhead: **${overhead.toFixed(1)}%** of headless throughput (median of ${pairs} alternating pairs).`,
+  );
+}
+
+function pthreadReference() {
+  const cc = ['cc', 'gcc', 'clang'].find((c) => spawnSync(c, ['--version']).status === 0);
+  if (!cc) {
+    notes.push('No C compiler found: the pthread_mutex reference is skipped.');
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bank-sim-bench-'));
+  const exe = join(dir, 'pthread');
+  try {
+    execFileSync(cc, ['-O2', '-pthread', '-o', exe, join(root, 'bench', 'pthread.c')]);
+    return JSON.parse(execFileSync(exe, [String(N * 2), String(MS)], { encoding: 'utf8' }));
+  } catch (error) {
+    notes.push(`The pthread_mutex reference did not build or run: ${error.message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+const cpu = cpus();
+const header = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node.js ${process.version}, ` +
+    `${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}/${process.arch}.`,
+  `Each figure: median of ${REPEATS} runs in fresh processes (min–max in brackets)${quick ? ' — QUICK MODE: tiny runs, figures are rough' : ''}. ` +
+    `Total time ${Math.round((Date.now() - t0) / 1000)} s.`,
+  ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
+];
+const markdown = `${header.join('\n')}\n\n${sections.join('\n\n')}\n`;
+mkdirSync(dirname(out), { recursive: true });
+const tmp = `${out}.${process.pid}.tmp`;
+writeFileSync(tmp, markdown);
+renameSync(tmp, out);
+process.stdout.write(`\n\n${markdown}\nwritten to ${out}\n`);

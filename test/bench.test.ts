@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Benchmarks are not tests: this only checks that `npm run bench -- --quick` runs and writes a
+// well-formed table (no figure is judged).
+describe('npm run bench -- --quick', () => {
+  it('runs every section and writes a well-formed markdown report', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bank-sim-bench-')), 'benchmarks.md');
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile('npm', ['run', '-s', 'bench', '--', '--quick', '--out', out], { timeout: 120_000 }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`written to ${out}`);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toMatch(/^# Benchmarks\n/);
+    expect(md).toMatch(/Node\.js v\d+\.\d+\.\d+/);
+    for (const heading of ['Uncontended lock + unlock', 'Contended Mutex', 'Semaphore', 'Condition ping-pong', 'Async path', 'Simulator', 'Dashboard overhead']) {
+      expect(md).toContain(`## ${heading}`);
+    }
+    // Every table row has as many cells as its header, and the measured cells hold numbers.
+    const tables = md.split('\n\n').filter((block) => block.startsWith('|'));
+    expect(tables.length).toBeGreaterThanOrEqual(7);
+    for (const t of tables) {
+      const rows = t.split('\n');
+      const width = rows[0]!.split('|').length;
+      for (const row of rows) expect(row.split('|').length).toBe(width);
+      expect(rows[1]).toMatch(/^\| ---( \| ---)* \|$/);
+    }
+    expect(md).toMatch(/\| Mutex \(barging\) \| \d+\.\d \(/);
+    expect(md).toMatch(/Overhead: \*\*-?\d+\.\d%\*\*/);
+  });
+});
