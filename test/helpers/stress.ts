@@ -4,7 +4,7 @@ import { spawnWorker } from '../../src/sim/spawn-worker.js';
 export async function runStress(mode: string | string[], handle: unknown, shared: SharedArrayBuffer, workers: number, n: number) {
   const modes = Array.isArray(mode) ? mode : Array.from({ length: workers }, () => mode);
   const started = modes.map((m) =>
-    spawnWorker(new URL('../fixtures/stress-worker.ts', import.meta.url), { workerData: { mode: m, handle, shared, n } }),
+    spawnWorker(new URL('../fixtures/stress-worker.ts', import.meta.url), { workerData: { mode: m, handle, shared, n, workers: modes.length } }),
   );
   return Promise.all(
     started.map(
