@@ -328,28 +328,32 @@ function transfer(from: number, to: number, amount: number): void {
     try {
       setState(S['in window']);
       windowPause(); // holding one lock while we go for the other: the deadlock window
+      let holdsSecond = true;
       if (config.order === 'trylock') {
         gate(ACT.lock);
-        if (!locks[second]!.tryLock()) {
+        holdsSecond = locks[second]!.tryLock();
+        if (holdsSecond) {
+          shared.emit(me, ACT.lock, second);
+        } else {
           Atomics.add(c, cell(A.RETRIES), 1);
           Atomics.add(c, G.RETRIES, 1);
           shared.emit(me, ACT.retry, second);
-          continue; // the finally releases `first`; back off below
         }
-        shared.emit(me, ACT.lock, second);
       } else {
         acquire(locks[second]!, second);
       }
-      try {
-        move();
-        return;
-      } finally {
-        release(locks[second]!, second);
+      if (holdsSecond) {
+        try {
+          move();
+          return;
+        } finally {
+          release(locks[second]!, second);
+        }
       }
     } finally {
       release(locks[first]!, first);
-      if (Atomics.load(c, cell(A.STATE)) !== S.writing) backoff();
     }
+    backoff(); // only after a failed tryLock: let go of everything, wait a random while, retry
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { Condition, Mutex, RLock, Semaphore, watchWorker } from '../sync/index.js';
 import type { AgentData, Role, SyncHandles } from './agent.js';
-import { agentCount, validate, type SimConfig } from './config.js';
+import { validate, type SimConfig } from './config.js';
 import { A, ACCOUNT, CONTROL, G, S, Shared, STATES, type AgentState } from './layout.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 import { ACTIONS, readEvents, type Action, type TraceEvent } from './trace.js';
@@ -456,4 +456,3 @@ function agentName(c: SimConfig, role: Role, i: number): string {
   return `${{ depositor: 'D', withdrawer: 'W', transfer: 'T', customer: 'C' }[role]}${n}`;
 }
 
-export { agentCount };

@@ -1,8 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
 
-/** Milliseconds that mean "wait forever" for Atomics.wait. */
-export const FOREVER = Infinity;
-
 /**
  * Checks a timeout in milliseconds: `undefined` and `Infinity` mean no timeout; otherwise a
  * finite number >= 0. Returns the absolute deadline on the `performance.now()` clock.

@@ -24,9 +24,21 @@ const DESCRIPTIONS: Record<ScenarioName, string> = {
 };
 
 export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
-  const [scenario, setScenario] = useState<ScenarioName | null>(initial);
+  const [scenario, setScenarioState] = useState<ScenarioName | null>(initial);
   const [generation, setGeneration] = useState(0);
-  const [help, setHelp] = useState(false);
+  const [help, setHelpState] = useState(false);
+  // The key handler reads these through refs: a key that arrives before React has re-bound the
+  // handler after a render (fast typing, a loaded machine) must still see the current mode.
+  const scenarioRef = useRef(initial);
+  const helpRef = useRef(false);
+  const setScenario = (next: ScenarioName) => {
+    scenarioRef.current = next;
+    setScenarioState(next);
+  };
+  const setHelp = (next: boolean) => {
+    helpRef.current = next;
+    setHelpState(next);
+  };
   const [picked, setPickedState] = useState(0);
   // Keys can arrive in one batch (↓ ↓ Enter) before a re-render: read the choice from a ref.
   const pickedRef = useRef(0);
@@ -70,7 +82,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
 
   useInput((input, key) => {
     if (key.ctrl && input === 'c') return onExit(130);
-    if (!scenario) {
+    if (!scenarioRef.current) {
       if (input === 'q' || key.escape) return onExit(0);
       if (key.upArrow) setPicked((p) => (p + SCENARIOS.length - 1) % SCENARIOS.length);
       if (key.downArrow) setPicked((p) => (p + 1) % SCENARIOS.length);
@@ -79,7 +91,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
       if (key.return) setScenario(SCENARIOS[pickedRef.current]!);
       return;
     }
-    if (help) {
+    if (helpRef.current) {
       if (input === '?' || key.escape || input === 'q') setHelp(false);
       return;
     }

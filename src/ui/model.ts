@@ -68,18 +68,6 @@ export function buildLanes(events: TraceEvent[], agents: number, width: number):
   return { lanes: lanes.map((l) => l.join('')), lostColumns };
 }
 
-/** Explanations of the most recent lost updates found in `events`. */
-export function lostStories(events: TraceEvent[], names: readonly string[], max: number): string[] {
-  const out: string[] = [];
-  for (let i = events.length - 1; i >= 0 && out.length < max; i--) {
-    const e = events[i]!;
-    if (e.action !== 'lost') continue;
-    const write = events.slice(0, i).reverse().find((w) => w.agent === e.agent && w.action === 'write');
-    out.push(explainLost(e, write?.value ?? e.value, names));
-  }
-  return out;
-}
-
 const HISTORY = 120;
 const STORIES = 3;
 

@@ -2,10 +2,18 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../src/sim/trace.js';
 import { App } from '../../src/ui/App.js';
-import { buildLanes, lostStories, sparkline } from '../../src/ui/model.js';
+import { buildLanes, PaneTracker, sparkline } from '../../src/ui/model.js';
 import { FakeRun } from './fake-run.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 30));
+/** Polls until `check` holds (frames render asynchronously; a loaded machine is slower). */
+async function until(check: () => boolean, what = 'the expected frame'): Promise<void> {
+  const end = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 const ev = (seq: number, agent: number, action: TraceEvent['action'], value = 0, aux = 0, aux2 = 0): TraceEvent => ({ seq, timeUs: seq, agent, action, value, aux, aux2 });
 
 function mount(runs: FakeRun[], scenario: 'race' | null = 'race') {
@@ -25,13 +33,21 @@ function mount(runs: FakeRun[], scenario: 'race' | null = 'race') {
   return { app, exits, starts: () => starts };
 }
 
+/** Mounts and waits until the app's effects (start, key handling) are in place. */
+async function mounted(runs: FakeRun[], scenario: 'race' | null = 'race') {
+  const m = mount(runs, scenario);
+  await until(() => (scenario ? m.starts() === 1 : /pick a scenario/.test(m.app.lastFrame() ?? '')), 'the app to start');
+  await tick();
+  return m;
+}
+
 describe('dashboard frames', () => {
   it('shows each pane: strategy, balance vs expected, lost updates, lock holder and queue, agent states', async () => {
     const none = new FakeRun('none', { lockHolders: [null] });
     const mutex = new FakeRun('mutex', { balance: 1200, lostUpdates: 0 });
     none.evts = [ev(0, 0, 'read', 0), ev(1, 1, 'read', 0), ev(2, 0, 'write', 100, 0), ev(3, 1, 'write', 100, 100), ev(4, 1, 'lost', 0, 100, 0)];
-    const { app } = mount([none, mutex]);
-    await tick();
+    const { app } = await mounted([none, mutex]);
+    await until(() => /lost updates 2/.test(app.lastFrame() ?? ''));
     const frame = app.lastFrame()!;
     expect(frame).toMatch(/none · running/);
     expect(frame).toMatch(/mutex · running/);
@@ -59,8 +75,8 @@ describe('dashboard frames', () => {
         text: '',
       },
     });
-    const { app } = mount([run]);
-    await tick();
+    const { app } = await mounted([run]);
+    await until(() => /DEADLOCK/.test(app.lastFrame() ?? ''));
     expect(app.lastFrame()).toMatch(/DEADLOCK: T1 → acct 2 → T2 → acct 1 → T1/);
     app.unmount();
   });
@@ -76,8 +92,8 @@ describe('dashboard frames', () => {
       servingMax: 2,
       agents: new FakeRun('none').snap.agents.map((a, i) => ({ ...a, name: `C${i + 1}`, state: i < 2 ? 'serving' : 'waiting for lock' })),
     });
-    const { app } = mount([condition, tellers]);
-    await tick();
+    const { app } = await mounted([condition, tellers]);
+    await until(() => /parked on Condition/.test(app.lastFrame() ?? ''));
     expect(app.lastFrame()).toMatch(/parked on Condition: W1 W2/);
     expect(app.lastFrame()).toMatch(/\[C1 \]\[C2 \] queue C3 max 2\/2/);
     app.unmount();
@@ -87,68 +103,57 @@ describe('dashboard frames', () => {
 describe('dashboard keys', () => {
   it('space pauses, s toggles step mode, digits step agents, +/- change the window, in every pane', async () => {
     const runs = [new FakeRun('none'), new FakeRun('mutex')];
-    const { app } = mount(runs);
-    await tick();
-    for (const key of [' ', 's', '1', '2', '0', '+', '-']) {
+    const { app } = await mounted(runs);
+    const expected = ['togglePause', 'stepMode:true', 'step:0', 'step:1', 'step:9', 'window:2000', 'window:500'];
+    for (const [i, key] of [' ', 's', '1', '2', '0', '+', '-'].entries()) {
       app.stdin.write(key);
-      await tick();
+      await until(() => runs.every((r) => r.calls.length === i + 1), `key ${JSON.stringify(key)}`);
     }
-    for (const r of runs) {
-      expect(r.calls).toEqual(['togglePause', 'stepMode:true', 'step:0', 'step:1', 'step:9', 'window:2000', 'window:500']);
-    }
-    expect(app.lastFrame()).toMatch(/STEP MODE · 1-9\/0 advance agent/);
+    for (const r of runs) expect(r.calls).toEqual(expected);
+    await until(() => /STEP MODE · 1-9\/0 advance agent/.test(app.lastFrame() ?? ''), 'the step-mode footer');
     app.unmount();
   });
 
   it('? opens the help overlay and closes it again', async () => {
-    const { app } = mount([new FakeRun('none')]);
-    await tick();
+    const { app } = await mounted([new FakeRun('none')]);
     app.stdin.write('?');
-    await tick();
+    await until(() => /double \/ halve the race window/.test(app.lastFrame() ?? ''), 'the help overlay');
     expect(app.lastFrame()).toMatch(/Keys/);
-    expect(app.lastFrame()).toMatch(/double \/ halve the race window/);
     app.stdin.write('?');
-    await tick();
-    expect(app.lastFrame()).not.toMatch(/double \/ halve/);
+    await until(() => !/double \/ halve/.test(app.lastFrame() ?? ''), 'the help to close');
+    expect(app.lastFrame()).toMatch(/none · running/);
     app.unmount();
   });
 
   it('r restarts: the old runs are killed and new ones started', async () => {
     const runs = [new FakeRun('none')];
-    const { app, starts } = mount(runs);
-    await tick();
+    const { app, starts } = await mounted(runs);
     expect(starts()).toBe(1);
     app.stdin.write('r');
-    await tick();
-    expect(starts()).toBe(2);
+    await until(() => starts() === 2, 'a restart');
     expect(runs[0]!.calls).toContain('kill');
     app.unmount();
   });
 
   it('q quits with 0 and Ctrl-C with 130', async () => {
-    const a = mount([new FakeRun('none')]);
-    await tick();
+    const a = await mounted([new FakeRun('none')]);
     a.app.stdin.write('q');
-    await tick();
+    await until(() => a.exits.length === 1, 'q');
     expect(a.exits).toEqual([0]);
     a.app.unmount();
-    const b = mount([new FakeRun('none')]);
-    await tick();
+    const b = await mounted([new FakeRun('none')]);
     b.app.stdin.write('\x03');
-    await tick();
+    await until(() => b.exits.length === 1, 'Ctrl-C');
     expect(b.exits).toEqual([130]);
     b.app.unmount();
   });
 
   it('the picker starts the chosen scenario', async () => {
-    const { app, starts } = mount([new FakeRun('none')], null);
-    await tick();
-    expect(app.lastFrame()).toMatch(/pick a scenario/);
+    const { app, starts } = await mounted([new FakeRun('none')], null);
     expect(starts()).toBe(0);
     app.stdin.write('1');
-    await tick();
-    expect(starts()).toBe(1);
-    expect(app.lastFrame()).toMatch(/none · running/);
+    await until(() => starts() === 1, 'the scenario to start');
+    await until(() => /none · running/.test(app.lastFrame() ?? ''), 'the dashboard');
     app.unmount();
   });
 });
@@ -160,9 +165,17 @@ describe('view model', () => {
     expect([...lostColumns]).toEqual([4]);
   });
 
-  it('stories explain the newest lost updates first', () => {
-    const events = [ev(0, 0, 'write', 500, 400), ev(1, 0, 'lost', 400, 450, 1)];
-    expect(lostStories(events, ['A', 'B'], 2)).toEqual(["A read $4.00, then wrote $5.00 over $4.50: B's update of $0.50 is lost"]);
+  it('the tracker reads only new events each frame and explains lost updates, newest first', () => {
+    const run = new FakeRun('none');
+    const tracker = new PaneTracker(run, 8);
+    run.evts = [ev(0, 0, 'write', 500, 400), ev(1, 0, 'lost', 400, 450, 1)];
+    expect(tracker.view().stories).toEqual(["A read $4.00, then wrote $5.00 over $4.50: B's update of $0.50 is lost"]);
+    run.evts = [ev(2, 2, 'write', 600, 550), ev(3, 2, 'lost', 500, 550, 0)];
+    const view = tracker.view();
+    expect(view.stories[0]).toBe("C read $5.00, then wrote $6.00 over $5.50: A's update of $0.50 is lost");
+    expect(view.stories).toHaveLength(2);
+    expect(view.lanes[2]).toBe('··W!····'); // columns are events in order: A's two, then C's two
+    expect(view.history.balance).toEqual([1000, 1000]);
   });
 
   it('sparkline scales values to eight levels', () => {

@@ -54,8 +54,8 @@ export class FakeRun implements RunHandle {
   snapshot(): Snapshot {
     return this.snap;
   }
-  events(): TraceEvent[] {
-    return this.evts;
+  events(from = 0): TraceEvent[] {
+    return this.evts.filter((e) => e.seq >= from);
   }
   run(): Promise<unknown> {
     return new Promise(() => {});
