@@ -48,7 +48,11 @@ async function deposit(me: number, amount: number): Promise<void> {
   const seen = Atomics.load(c, balance);
   shared.emit(me, ACT.read, seen, 0);
   state(S['in window']);
-  await sleep(Atomics.load(c, G.WINDOW_US) / 1000); // the await that lets other tasks in
+  // The await that lets other tasks in. A zero window still yields (setImmediate: one turn of
+  // the event loop, not setTimeout's 1 ms minimum), so the race stays and so does the speed.
+  const us = Atomics.load(c, G.WINDOW_US);
+  if (us > 0) await sleep(us / 1000);
+  else await new Promise<void>((resolve) => setImmediate(resolve));
   await gate(me);
   state(S.writing);
   const overwritten = Atomics.exchange(c, balance, seen + amount);
