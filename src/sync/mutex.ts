@@ -2,7 +2,7 @@ import { CanceledError, InvalidArgumentError, OwnerDiedError, TimeoutError } fro
 import { allocate, attach, type Handle } from './layout.js';
 import { HANDOFF, LockWord, STARVATION_MS } from './lock-word.js';
 import { deadlineFor, describe } from './validate.js';
-import { asyncOptions, enqueue, holdEventLoop, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
+import { asyncOptions, enqueue, holdEventLoop, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
 
 export interface MutexOptions {
   /**
@@ -204,12 +204,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   }
 
   private makeReleaser(): Releaser {
-    let released = false;
-    return () => {
-      if (released) return; // idempotent, as in async-mutex
-      released = true;
-      this.unlock();
-    };
+    return releaseOnce(() => this.unlock());
   }
 
   // Serves the local queue head-first. Only the head competes for the shared word; while it

@@ -1,7 +1,7 @@
 import { CanceledError, InvalidArgumentError, SemaphoreOverflowError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { checkInteger, deadlineFor, describe, remainingMs } from './validate.js';
-import { asyncOptions, enqueue, holdEventLoop, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
+import { asyncOptions, enqueue, holdEventLoop, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
 
 export interface SemaphoreOptions {
   /** Releasing above the initial permits throws SemaphoreOverflowError (Python's BoundedSemaphore). */
@@ -291,12 +291,7 @@ export class Semaphore {
   }
 
   private makeReleaser(weight: number): SemaphoreReleaser {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.release(weight);
-    };
+    return releaseOnce(() => this.release(weight));
   }
 }
 

@@ -23,7 +23,7 @@ export interface Waiter<T> {
   reject(error: unknown): void;
 }
 
-export class WaitQueue<W extends Waiter<never> | Waiter<any>> {
+export class WaitQueue<W extends { readonly priority: number; reject(error: unknown): void }> {
   private items: W[] = [];
 
   get length(): number {
@@ -134,4 +134,14 @@ export function enqueue<T, F extends object>(
 export function holdEventLoop(): () => void {
   const timer = setInterval(() => {}, 2 ** 30);
   return () => clearInterval(timer);
+}
+
+/** A releaser that acts only on its first call, as async-mutex's releasers do. */
+export function releaseOnce(release: () => void): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
 }
