@@ -127,8 +127,12 @@ export class Condition {
         if (remainingMs(deadline) === 0) break;
       }
     } finally {
-      this.mutex.lock(); // like Python, re-acquiring has no timeout: wait() returns holding it
-      notified = this.leave(slot, depth);
+      try {
+        this.mutex.lock(); // like Python, re-acquiring has no timeout: wait() returns holding it
+      } finally {
+        // Even if lock() threw (OwnerDiedError leaves us holding it), give the slot back.
+        notified = this.leave(slot, depth);
+      }
     }
     return notified;
   }
@@ -175,7 +179,15 @@ export class Condition {
         // slot, so it can never take the wake-up of the slot's next owner.
       }
     } finally {
-      await this.mutex.acquire();
+      try {
+        await this.mutex.acquire();
+      } catch (error) {
+        // OwnerDiedError: we hold the mutex, leave normally. Anything else (cancel()): we do
+        // not; withdraw the slot without it (notify skips a slot it cannot CAS from WAITING).
+        if (this.mutex.owner === threadId) this.leave(slot, depth);
+        else this.abandon(slot);
+        throw error;
+      }
     }
     return this.leave(slot, depth);
   }
@@ -203,9 +215,9 @@ export class Condition {
     while (n > 0 && head !== tail) {
       const slot = SLOTS + (head & mask);
       head = (head + 1) | 0;
-      const state = Atomics.load(this.cells, slot);
+      // CAS, not a store: a waiter whose re-acquire was canceled withdraws without the mutex.
+      const state = Atomics.compareExchange(this.cells, slot, WAITING, SIGNALED);
       if (state === WAITING) {
-        Atomics.store(this.cells, slot, SIGNALED);
         Atomics.notify(this.cells, slot); // all sleepers on the slot: see waitAsync
         n--;
       } else if (state === CANCELLED) {
@@ -262,6 +274,15 @@ export class Condition {
     }
     Atomics.store(this.cells, slot, CANCELLED);
     return false;
+  }
+
+  // Leaves without the mutex (its re-acquire was canceled). Still WAITING: mark it CANCELLED
+  // for notify to skip and free. Already SIGNALED (notify passed it): free it, and since this
+  // waiter will not act on that wake-up, it is lost to it - the caller was canceled.
+  private abandon(slot: number): void {
+    if (Atomics.compareExchange(this.cells, slot, WAITING, CANCELLED) !== WAITING) {
+      Atomics.store(this.cells, slot, FREE);
+    }
   }
 }
 

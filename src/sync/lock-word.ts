@@ -78,14 +78,19 @@ export class LockWord implements Recoverable {
     return (w & DIED) !== 0 && (w & OWNER_MASK) !== 0;
   }
 
-  /** Takes the lock if it is free right now (not if it is being handed off). Never blocks. */
-  tryLock(): boolean {
-    let w = Atomics.compareExchange(this.cells, this.index, 0, SELF);
+  /**
+   * Takes the lock if it is free right now (not if it is being handed off). Never blocks. A
+   * caller that was woken by notify passes `woken`: it sets WAITERS, since other sleepers may
+   * remain and its unlock must wake the next one (the wake-up it got was theirs to pass on).
+   */
+  tryLock(woken = false): boolean {
+    const mine = woken ? SELF | WAITERS : SELF;
+    let w = Atomics.compareExchange(this.cells, this.index, 0, mine);
     if (w === 0) return true;
     // Free but flagged (DIED, or WAITERS left by a waiter that timed out): keep the flags.
     // A free word never carries STARVING or HANDOFF.
     while ((w & (OWNER_MASK | HANDOFF)) === 0) {
-      const seen = Atomics.compareExchange(this.cells, this.index, w, w | SELF);
+      const seen = Atomics.compareExchange(this.cells, this.index, w, w | mine);
       if (seen === w) return true;
       w = seen;
     }

@@ -2,7 +2,7 @@ import { CanceledError, InvalidArgumentError, OwnerDiedError, TimeoutError } fro
 import { allocate, attach, type Handle } from './layout.js';
 import { HANDOFF, LockWord, STARVATION_MS } from './lock-word.js';
 import { deadlineFor, describe } from './validate.js';
-import { asyncOptions, enqueue, holdEventLoop, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
+import { asyncOptions, enqueue, holdEventLoop, Kick, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
 
 export interface MutexOptions {
   /**
@@ -51,6 +51,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   private readonly onOwnerDied: 'flag' | 'throw';
   private readonly queue = new WaitQueue<MutexWaiter>();
   private pumping = false;
+  private readonly kick = new Kick();
 
   protected constructor(kind: K, options: MutexOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -172,6 +173,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   /** Rejects every async waiter queued in this thread with CanceledError. A held lock stays held. */
   cancel(): void {
     this.queue.rejectAll(new CanceledError(`${this.kind}: request canceled`));
+    this.poke(); // a pump left with an empty queue ends (and lets go of the event loop)
   }
 
   // --- internals ---------------------------------------------------------------------
@@ -198,8 +200,8 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = enqueue(this.queue, { peek, since: performance.now() }, options, what, () => void this.pump());
-    void this.pump();
+    const promise = enqueue(this.queue, { peek, since: performance.now() }, options, what, () => this.poke());
+    this.poke();
     return promise;
   }
 
@@ -226,7 +228,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
           }
         } else {
           const starved = performance.now() - head.since >= STARVATION_MS;
-          if (this.word.tryLock() || (owed && this.word.takeHandoff(starved))) {
+          if (this.word.tryLock(owed) || (owed && this.word.takeHandoff(starved))) {
             owed = false;
             this.queue.shift();
             this.grant(head);
@@ -237,13 +239,28 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
         const expected = this.word.prepareToWait();
         if (expected === null) continue;
         const result = Atomics.waitAsync(this.cells, WORD, expected);
-        owed = result.async && (await result.value) === 'ok';
+        owed = false;
+        if (!result.async) continue;
+        const outcome = await this.kick.race(result.value);
+        if (outcome === 'kicked') {
+          // Our queue changed (its head left, or a new waiter came): look again. The abandoned
+          // waitAsync stays queued on the word; if a notify picks it, pass that wake-up on.
+          void result.value.then((r) => r === 'ok' && this.word.passOn());
+          continue;
+        }
+        owed = outcome === 'ok';
       }
       if (owed) this.word.passOn();
     } finally {
       this.pumping = false;
       letGo();
     }
+  }
+
+  // The queue changed: start the pump, or make a sleeping one look again.
+  private poke(): void {
+    if (this.pumping) this.kick.kick();
+    else void this.pump();
   }
 
   private handoffPending(): boolean {

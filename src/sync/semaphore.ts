@@ -1,7 +1,7 @@
 import { CanceledError, InvalidArgumentError, SemaphoreOverflowError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { checkInteger, deadlineFor, describe, remainingMs } from './validate.js';
-import { asyncOptions, enqueue, holdEventLoop, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
+import { asyncOptions, enqueue, holdEventLoop, Kick, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
 
 export interface SemaphoreOptions {
   /** Releasing above the initial permits throws SemaphoreOverflowError (Python's BoundedSemaphore). */
@@ -48,6 +48,7 @@ export class Semaphore {
   private readonly isBounded: boolean; // fixed at creation: cached to keep release cheap
   private readonly queue = new WaitQueue<SemaphoreWaiter>();
   private pumping = false;
+  private readonly kick = new Kick();
 
   constructor(permits: number, options: SemaphoreOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -192,6 +193,13 @@ export class Semaphore {
   /** Rejects every async waiter queued in this thread with CanceledError. */
   cancel(): void {
     this.queue.rejectAll(new CanceledError('Semaphore: request canceled'));
+    this.poke();
+  }
+
+  // The queue changed: start the pump, or make a sleeping one look again.
+  private poke(): void {
+    if (this.pumping) this.kick.kick();
+    else void this.pump();
   }
 
   // --- internals ---------------------------------------------------------------------
@@ -210,8 +218,8 @@ export class Semaphore {
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = enqueue(this.queue, { weight, peek }, options, what, () => void this.pump());
-    void this.pump();
+    const promise = enqueue(this.queue, { weight, peek }, options, what, () => this.poke());
+    this.poke();
     return promise;
   }
 
@@ -260,7 +268,7 @@ export class Semaphore {
       for (let head = this.queue.head(); head; head = this.queue.head()) {
         const before = Atomics.load(this.cells, PERMITS);
         if (head.peek ? before >= head.weight : this.tryTake(head.weight)) {
-          owed = false;
+          if (!head.peek) owed = false; // a peek takes nothing: the wake-up is still to pass on
           this.queue.shift();
           head.resolve([before, head.peek ? noop : this.makeReleaser(head.weight)]);
           continue;
@@ -277,11 +285,18 @@ export class Semaphore {
           continue;
         }
         const result = Atomics.waitAsync(this.cells, PERMITS, seen);
+        let outcome: Awaited<ReturnType<Kick['race']>> = 'not-equal';
         try {
-          owed = result.async && (await result.value) === 'ok';
+          if (result.async) outcome = await this.kick.race(result.value);
         } finally {
           this.register(weight, -1);
         }
+        if (outcome === 'kicked' && result.async) {
+          // Our queue changed: look again; an abandoned waitAsync that a release picks passes it on.
+          void result.value.then((r) => r === 'ok' && this.passOnIfUnused(Infinity));
+          continue;
+        }
+        owed = outcome === 'ok';
       }
       if (owed && Atomics.load(this.cells, PERMITS) > 0) Atomics.notify(this.cells, PERMITS, 1);
     } finally {

@@ -145,3 +145,28 @@ export function releaseOnce(release: () => void): () => void {
     release();
   };
 }
+
+/**
+ * Wakes a pump that sleeps in Atomics.waitAsync when its own queue changes (a waiter timed out,
+ * was aborted or canceled, or a new one arrived): the head it waits for may be gone.
+ */
+export class Kick {
+  private wake: (() => void) | null = null;
+
+  /** The waitAsync outcome, or 'kicked' if kick() came first. */
+  race(outcome: Promise<'ok' | 'not-equal' | 'timed-out'>): Promise<'ok' | 'not-equal' | 'timed-out' | 'kicked'> {
+    return new Promise((resolve) => {
+      this.wake = () => resolve('kicked');
+      void outcome.then((value) => {
+        this.wake = null;
+        resolve(value);
+      });
+    });
+  }
+
+  kick(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}

@@ -166,4 +166,91 @@ describe('async side (main thread)', () => {
     expect(c.mutex.owner).toBe(threadId);
     c.mutex.release();
   });
+
+  // Found by review: each of these lost a wake-up or left a waiter stranded.
+  it('a main-thread acquire woken by an unlock passes the next wake-up on to a blocked worker', async () => {
+    const m = new Mutex();
+    const [a, b] = await spawn(2);
+    await attachAll([a!, b!], { m });
+    await a!.call('lock', 'm');
+    const mainAcquire = m.acquire(); // sleeps on the word first
+    await sleep(30);
+    const bWaits = b!.call('lock', 'm', 3000); // then B sleeps behind it
+    await sleep(30);
+    await a!.call('unlock', 'm'); // wakes only the main thread's waiter
+    const release = await mainAcquire;
+    release(); // must wake B (WAITERS was kept), not leave it asleep with the lock free
+    const r = await bWaits;
+    expect(r.ok).toBe(true);
+    expect(r.elapsed).toBeLessThan(1500);
+  });
+
+  it('a waiter queued behind one that timed out is served once the permits are there', async () => {
+    const s = new Semaphore(2);
+    expect(s.tryAcquire()).toBe(true); // 1 of 2 permits left
+    const heavy = s.acquire(2, { timeoutMs: 50 });
+    const light = s.acquire(1);
+    await expect(heavy).rejects.toBeInstanceOf(TimeoutError);
+    expect(await settlesWithin(light, 1000)).toBe(true);
+    expect(s.getValue()).toBe(0);
+  });
+
+  it('Semaphore.waitForUnlock does not swallow the wake-up a blocked worker needs', async () => {
+    const s = new Semaphore(0);
+    const [a] = await spawn(1);
+    await attachAll([a!], { s });
+    const peek = s.waitForUnlock(); // sleeps on the permits first
+    await sleep(30);
+    const workerWaits = a!.call('semAcquire', 's', 1, 3000);
+    await sleep(30);
+    s.release();
+    await peek;
+    const r = await workerWaits;
+    expect(r.ok).toBe(true);
+    expect(r.elapsed).toBeLessThan(1500);
+  });
+
+  it('cancel() ends a sleeping pump: a process left with no waiters can exit', async () => {
+    const { execFile } = await import('node:child_process');
+    // The lock is held (by this thread), so acquire() queues and its pump sleeps, holding the
+    // event loop open; after cancel() nothing is pending and the process must end by itself.
+    const script = `
+      import { Mutex } from 'bank-sim/sync';
+      const m = new Mutex();
+      if (!m.tryLock()) throw new Error('no lock');
+      m.acquire().catch((e) => console.log('rejected', e.name));
+      setTimeout(() => m.cancel(), 50);
+    `;
+    const code = await new Promise<number | null>((resolve) => {
+      const child = execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (error) =>
+        resolve(error ? ((error as { code?: number }).code ?? null) : 0),
+      );
+      child.stdout?.on('data', (d: Buffer) => expect(d.toString()).toMatch(/rejected CanceledError/));
+    });
+    expect(code).toBe(0); // exited by itself: nothing held the event loop after cancel()
+  });
+
+  it('a Condition waiter whose re-acquire is canceled gives its slot back', async () => {
+    const { Condition } = await import('../../src/sync/index.js');
+    const c = new Condition(new Mutex(), { maxWaiters: 1 });
+    const [a] = await spawn(1);
+    await attachAll([a!], { c });
+    await c.mutex.acquire();
+    const waiting = c.waitAsync(5000);
+    await a!.call('condLock', 'c');
+    await a!.call('notify', 'c'); // our waiter is signaled but the worker keeps the mutex
+    await sleep(50);
+    c.mutex.cancel(); // the waiter's re-acquire is canceled
+    await expect(waiting).rejects.toBeInstanceOf(CanceledError);
+    await a!.call('condUnlock', 'c');
+    // The single slot is free again: a new wait/notify round works.
+    const release = await c.mutex.acquire();
+    const again = c.waitAsync(5000);
+    await a!.call('condLock', 'c');
+    await a!.call('notify', 'c');
+    await a!.call('condUnlock', 'c');
+    expect(await again).toBe(true);
+    release();
+  });
 });
+
