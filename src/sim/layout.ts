@@ -63,7 +63,12 @@ export const STATES = [
   'waiting for step',
 ] as const;
 export type AgentState = (typeof STATES)[number];
-export const S = Object.fromEntries(STATES.map((s, i) => [s, i])) as Record<AgentState, number>;
+export const S = indexOf(STATES);
+
+/** Name -> index for a list of names stored as their index in shared memory. */
+export function indexOf<T extends string>(names: readonly T[]): Record<T, number> {
+  return Object.fromEntries(names.map((name, i) => [name, i])) as Record<T, number>;
+}
 
 export interface Layout {
   buffer: SharedArrayBuffer;

@@ -1,9 +1,9 @@
-import { EVENT_SIZE, G, type Shared } from './layout.js';
+import { EVENT_SIZE, G, indexOf, type Shared } from './layout.js';
 
 /** Event actions, as stored in the ring. */
 export const ACTIONS = ['read', 'write', 'lock', 'unlock', 'wait', 'notify', 'woke', 'lost', 'enter', 'leave', 'retry', 'crash', 'gave up'] as const;
 export type Action = (typeof ACTIONS)[number];
-export const ACT = Object.fromEntries(ACTIONS.map((a, i) => [a, i])) as Record<Action, number>;
+export const ACT = indexOf(ACTIONS);
 
 export interface TraceEvent {
   seq: number;
