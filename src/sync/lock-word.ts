@@ -68,6 +68,11 @@ export class LockWord implements Recoverable {
     return (Atomics.load(this.cells, this.index) & (OWNER_MASK | HANDOFF)) !== 0;
   }
 
+  /** The lock is being handed to a woken sleeper (fair mode's starvation hand-off). */
+  handoffPending(): boolean {
+    return (Atomics.load(this.cells, this.index) & HANDOFF) !== 0;
+  }
+
   heldBySelf(): boolean {
     return this.owner() === SELF;
   }

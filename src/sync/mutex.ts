@@ -1,6 +1,6 @@
-import { CanceledError, InvalidArgumentError, OwnerDiedError, TimeoutError } from './errors.js';
+import { CanceledError, InvalidArgumentError, NotOwnerError, OwnerDiedError, TimeoutError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
-import { HANDOFF, LockWord, STARVATION_MS } from './lock-word.js';
+import { LockWord, STARVATION_MS } from './lock-word.js';
 import { deadlineFor, describe } from './validate.js';
 import { asyncOptions, enqueue, holdEventLoop, Kick, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
 
@@ -188,7 +188,9 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   }
 
   protected assertHeld(what: string): void {
-    if (!this.word.heldBySelf()) this.word.unlock(`${this.kind}.${what}`); // throws NotOwnerError
+    if (!this.word.heldBySelf()) {
+      throw new NotOwnerError(`${this.kind}.${what}: the calling thread does not hold the lock`);
+    }
   }
 
   // Bad arguments reject the returned promise (they never throw synchronously from an async API).
@@ -221,7 +223,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     try {
       for (let head = this.queue.head(); head; head = this.queue.head()) {
         if (head.peek) {
-          if (!this.word.isLocked() || (owed && this.handoffPending())) {
+          if (!this.word.isLocked() || (owed && this.word.handoffPending())) {
             this.queue.shift();
             head.resolve(undefined as unknown as Releaser);
             continue;
@@ -261,10 +263,6 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   private poke(): void {
     if (this.pumping) this.kick.kick();
     else void this.pump();
-  }
-
-  private handoffPending(): boolean {
-    return (Atomics.load(this.cells, WORD) & HANDOFF) !== 0;
   }
 
   private grant(waiter: MutexWaiter): void {

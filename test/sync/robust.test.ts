@@ -106,3 +106,10 @@ describe('owner death without watchWorker, and the throw contract', () => {
     strict.unlock();
   });
 });
+
+describe('markConsistent', () => {
+  it('refuses a thread that does not hold the lock, naming the method', () => {
+    const m = new Mutex();
+    expect(() => m.markConsistent()).toThrow(/Mutex\.markConsistent: the calling thread does not hold the lock/);
+  });
+});
