@@ -5,7 +5,8 @@
 import chalk from 'chalk';
 import type { SimConfig, Strategy } from './sim/config.js';
 import type { Report } from './sim/simulation.js';
-import { explainLost, money, type TraceEvent } from './sim/trace.js';
+import { money, StoryTeller, type TraceEvent } from './sim/trace.js';
+import { updateNoun, type Violation } from './sim/verdict.js';
 
 export function describeConfig(c: SimConfig): string {
   const window = c.windowUs === 0 ? '0' : c.windowUs % 1000 === 0 ? `${c.windowUs / 1000}ms` : `${c.windowUs}us`;
@@ -21,16 +22,26 @@ export function describeConfig(c: SimConfig): string {
 }
 
 /** The first lost update of the run, explained in words from the trace. */
-export function firstLostUpdate(events: TraceEvent[], names: readonly string[]): string | null {
-  const i = events.findIndex((e) => e.action === 'lost');
-  if (i < 0) return null;
-  const lost = events[i]!;
-  const write = events.slice(0, i).reverse().find((e) => e.agent === lost.agent && e.action === 'write');
-  return explainLost(lost, write?.value ?? lost.value, names);
+export function firstLostUpdate(events: TraceEvent[], names: readonly string[], noun = 'updates'): string | null {
+  const teller = new StoryTeller(names, noun);
+  for (const e of events) {
+    const story = teller.feed(e);
+    if (story) return story;
+  }
+  return null;
+}
+
+/** The verdict in one line per violation, naming the invariant and the figure that broke it. */
+export function verdictLines(r: { ok: boolean; violations: Violation[]; interrupted: boolean; transactions: number }, config: SimConfig): string[] {
+  if (r.interrupted) return [chalk.yellow(`  INTERRUPTED after ${r.transactions.toLocaleString('en-US')} transactions: no verdict on an unfinished run.`)];
+  if (r.ok) {
+    const kept = ['balance == expected, nothing lost', ...(config.scenario === 'tellers' ? [`never more than ${config.permits} served`] : []), ...(config.scenario === 'condition' ? ['never below $0.00'] : [])];
+    return [chalk.green(`  OK: every invariant held (${kept.join(', ')}).`)];
+  }
+  return r.violations.map((v) => chalk.red(`  VIOLATED ${v.name}: ${v.reason}`));
 }
 
 export function formatRun(r: Report, config: SimConfig, names: readonly string[], events: TraceEvent[]): string {
-  const ok = r.violations.length === 0;
   const lines: string[] = [];
   lines.push(chalk.bold(`bank-sim: ${config.scenario} scenario, sync ${chalk.cyan(config.sync)}`) + chalk.dim(`  (${describeConfig(config)})`));
   lines.push('');
@@ -40,7 +51,12 @@ export function formatRun(r: Report, config: SimConfig, names: readonly string[]
     `  final balance  ${balanceText}   expected ${money(r.expected)}` +
       (diff === 0 ? chalk.green('   (exact)') : chalk.red(`   (${money(Math.abs(diff))} ${diff < 0 ? 'lost' : 'appeared from nowhere'})`)),
   );
-  lines.push(`  lost updates   ${r.lostUpdates === 0 ? chalk.green('0') : chalk.red(String(r.lostUpdates))}`);
+  const noun = updateNoun(config);
+  const updates = r.accounts.reduce((a, x) => a + x.commits, 0);
+  lines.push(
+    `  lost updates   ${r.lostUpdates === 0 ? chalk.green('0') : chalk.red(r.lostUpdates.toLocaleString('en-US'))} of ${updates.toLocaleString('en-US')} ${noun}` +
+      (r.staleWrites > 0 ? chalk.dim(`   (${r.staleWrites.toLocaleString('en-US')} stale writes: one stale write can erase several ${noun})`) : ''),
+  );
   lines.push(`  transactions   ${r.transactions} in ${Math.round(r.durationMs)} ms (${Math.round(r.throughput)}/s)`);
   if (config.accounts === 1) lines.push(`  lowest balance ${r.minBalance < 0 ? chalk.red(money(r.minBalance)) : money(r.minBalance)}${r.overdrafts ? chalk.red(`   overdrafts ${r.overdrafts}`) : ''}`);
   if (config.scenario === 'tellers') {
@@ -52,14 +68,10 @@ export function formatRun(r: Report, config: SimConfig, names: readonly string[]
   if (waits > 0) lines.push(`  time waiting   ${Math.round(waits)} ms over all agents`);
   if (r.deadlock) lines.push(chalk.red(`  DEADLOCK: ${r.deadlock.text}`));
   for (const c of r.crashed) lines.push(chalk.red(`  CRASHED: agent ${c.agent}: ${c.message}`));
-  const story = firstLostUpdate(events, names);
+  const story = firstLostUpdate(events, names, noun);
   if (story) lines.push('', `  ${chalk.yellow('How an update got lost:')} ${story}`);
   lines.push('');
-  lines.push(
-    ok
-      ? chalk.green(`  OK: every invariant held (balance == expected, nothing lost${config.scenario === 'tellers' ? `, never more than ${config.permits} served` : ''}).`)
-      : chalk.red(`  VIOLATED: ${r.violations.map((v) => v.check).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.`),
-  );
+  lines.push(...verdictLines(r, config));
   return lines.join('\n');
 }
 
@@ -78,14 +90,14 @@ export function formatCompare(rows: CompareRow[], config: SimConfig): string {
     String(r.lostUpdates),
     String(Math.round(r.throughput)),
     String(Math.round(r.agents.reduce((a, x) => a + x.waitMs, 0))),
-    r.violations.length === 0 ? 'ok' : r.violations.map((v) => v.check).filter((v, i, a) => a.indexOf(v) === i).join(', '),
+    r.interrupted ? 'interrupted' : r.ok ? 'ok' : r.violations.map((v) => v.name).filter((v, i, a) => a.indexOf(v) === i).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const out = [chalk.bold(`bank-sim compare: ${config.scenario} scenario`) + chalk.dim(`  (${describeConfig(config)})`), '', chalk.bold(line(header))];
   body.forEach((b, i) => {
-    const ok = rows[i]!.report.violations.length === 0;
+    const ok = rows[i]!.report.ok && !rows[i]!.report.interrupted;
     out.push((ok ? chalk.green : chalk.red)(line(b)));
   });
   return out.join('\n');

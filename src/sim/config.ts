@@ -6,7 +6,9 @@ export const SCENARIOS = ['race', 'condition', 'tellers', 'transfer', 'async'] a
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const STRATEGIES = ['none', 'mutex', 'rlock', 'semaphore', 'condition', 'atomic', 'async', 'async-mutex'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+/** Strategies that guard the account on Redis (the step programs know them; see steps.ts). */
+export const REDIS_STRATEGIES = ['incrby', 'watch', 'lua', 'lock', 'fenced'] as const;
+export type Strategy = (typeof STRATEGIES)[number] | (typeof REDIS_STRATEGIES)[number];
 
 export const LOCK_ORDERS = ['naive', 'global', 'trylock'] as const;
 export type LockOrder = (typeof LOCK_ORDERS)[number];
@@ -144,6 +146,12 @@ export function validate(c: SimConfig): SimConfig {
   if (c.scenario === 'condition' && c.withdrawers < 1) throw new ConfigError('the condition scenario needs --withdrawers 1 or more');
   if (c.crashAt && (c.crashAt.agent >= agentCount(c) || c.crashAt.op < 1)) {
     throw new ConfigError(`--crash names agent ${c.crashAt.agent + 1}, but there are only ${agentCount(c)} agents (ops count from 1)`);
+  }
+  if (c.crashAt && c.crashAt.op > c.ops) {
+    throw new ConfigError(`--crash names transaction ${c.crashAt.op}, but each agent makes only ${c.ops} (--ops)`);
+  }
+  if (c.crashAt && (c.sync === 'async' || c.sync === 'async-mutex')) {
+    throw new ConfigError(`--crash does not apply to --sync ${c.sync}: its agents are tasks on one thread, and a crash would take them all down`);
   }
   // No silent overflow: the most money that can ever be in one account must fit an Int32.
   const mostIn = c.initialCents * c.accounts + c.depositors * c.ops * c.deposit[1];

@@ -1,32 +1,59 @@
 /**
  * The run's shared memory: one SharedArrayBuffer that agents write and the controller (and
- * through it the UI) reads without any message passing. All cells are Int32 so agents can
- * update them with Atomics and sleep on them.
+ * through it the UI) reads without any message passing.
  *
- *   [0, 8)         Float64: run start, epoch ms (performance.timeOrigin + now())
- *   header         GLOBAL cells below
- *   accounts       per account: BALANCE, EXPECTED (the truth, kept with Atomics.add), LAST_WRITER
- *   agents         per agent: the AGENT cells below
- *   events         a ring of EVENT_SIZE-cell records (see trace.ts)
+ *   [0, 8)        Float64: run start, epoch ms (performance.timeOrigin + now())
+ *   words         BigInt64, per slot and account: the balance and its version (see below)
+ *   header        Int32 GLOBAL cells
+ *   slots         Int32, per slot: the SLOT cells, then per account the ACCOUNT cells
+ *   agents        Int32, per agent: the AGENT cells
+ *   events        Int32, a ring of EVENT_SIZE-cell records (see trace.ts)
+ *
+ * A *slot* is one independent copy of the bank. A run uses slot 0. Trials run many slots per
+ * round (a jcstress "stride"): every agent performs its transactions on slot 0, then slot 1,
+ * ..., so one start barrier serves many trials.
+ *
+ * The balance word packs the balance (cents) with its *version*: how many committed updates
+ * the balance reflects. One 64-bit Atomics operation reads or writes both, so a write knows
+ * exactly what it overwrote. A write of `seen.value + delta` carries `seen.version + 1`; the
+ * updates that vanished are the committed ones minus the final version, exactly.
  */
 export const G = {
   CONTROL: 0, // RUNNING / PAUSED / STOPPING
-  STEP_MODE: 1, // 1: agents wait for a grant before every micro-step
-  GO: 2, // start barrier: agents spin-wait until the controller sets it
+  STEP_MODE: 1, // 1: agents wait for a grant before every step
+  ROUND: 2, // start barrier: agents wait until the controller raises it to the next round
   WINDOW_US: 3, // race window, live-adjustable
-  LOST_UPDATES: 4,
-  OVERDRAFTS: 5,
-  MIN_BALANCE: 6,
-  TRANSACTIONS: 7,
-  SERVING_NOW: 8,
-  SERVING_MAX: 9,
-  EVENT_NEXT: 10, // index of the next event to write
-  RETRIES: 11,
-  ONLINE: 12, // agents that reached the start barrier
+  EVENT_NEXT: 4, // index of the next event to write
+  ONLINE: 5, // agents that reached the start barrier (first round)
+  DONE: 6, // agents that finished the current round
+  TRACE: 7, // 1: agents emit events (runs); 0: they do not (fast trials)
+  ABORT: 8, // 1: the current round is being abandoned (deadlock, Ctrl-C): blocked agents give up
+  SLOTS: 9, // slots in use this round
 } as const;
 const GLOBAL_CELLS = 16;
 
 export const CONTROL = { RUNNING: 0, PAUSED: 1, STOPPING: 2 } as const;
+
+/** Per-slot cells: what the verdict judges. */
+export const SLOT = {
+  MIN_BALANCE: 0,
+  OVERDRAFTS: 1,
+  SERVING_NOW: 2,
+  SERVING_MAX: 3,
+  STALE_WRITES: 4, // writes that overwrote changes they never read
+  RETRIES: 5,
+  TRANSACTIONS: 6,
+  AGENTS_LOST: 7, // agents that died or gave up in this slot's round
+} as const;
+const SLOT_CELLS = 8;
+
+/** Per-slot, per-account cells. */
+export const ACCOUNT = {
+  EXPECTED: 0, // the truth, kept with Atomics.add: what the balance would be without races
+  COMMITS: 1, // updates committed to this account (each write, add or successful cas)
+  LAST_WRITER: 2, // agent index + 1 of the last write
+} as const;
+const ACCOUNT_CELLS = 3;
 
 export const A = {
   STATE: 0,
@@ -39,14 +66,13 @@ export const A = {
   GRANTS: 7, // step-mode grants not yet used
   WAITING_FOR: 8, // lock index + 1 the agent is blocked on, 0 if none
   THREAD_ID: 9,
-  NEXT_STEP: 10, // the micro-step it will take next (Action), for step mode
+  NEXT_STEP: 10, // the step it will take next (index in STEP_NAMES + 1), for step mode
+  PERMITS: 11, // teller permits it holds (given back for it if it dies)
+  SLOT: 12, // the slot it is working on
 } as const;
-export const AGENT_CELLS = 12;
+const AGENT_CELLS = 16;
 
-export const ACCOUNT = { BALANCE: 0, EXPECTED: 1, LAST_WRITER: 2 } as const;
-export const ACCOUNT_CELLS = 3;
-
-export const EVENT_SIZE = 7; // SEQ, TIME_US, AGENT, ACTION, VALUE, AUX, AUX2
+export const EVENT_SIZE = 8; // SEQ, TIME_US, AGENT, ACTION, VALUE, AUX, AUX2, AUX3
 
 /** Agent states, as stored in A.STATE. */
 export const STATES = [
@@ -74,39 +100,93 @@ export interface Layout {
   buffer: SharedArrayBuffer;
   accounts: number;
   agents: number;
+  slots: number;
   traceCapacity: number;
 }
 
+const OFFSET = 2 ** 31; // balances are stored offset-binary in the low 32 bits of the word
+const LOW = 0xffff_ffffn;
+
+export function packWord(balance: number, version: number): bigint {
+  return (BigInt(version) << 32n) | BigInt(balance + OFFSET);
+}
+export function balanceOf(word: bigint): number {
+  return Number(word & LOW) - OFFSET;
+}
+export function versionOf(word: bigint): number {
+  return Number(word >> 32n);
+}
+/** What to add to a word for an atomic `delta` that counts as one more committed update. */
+export function addend(delta: number): bigint {
+  return (1n << 32n) + BigInt(delta);
+}
+
 export class Shared {
+  readonly words: BigInt64Array;
   readonly cells: Int32Array;
   readonly start: Float64Array;
-  private readonly accountBase: number;
+  private readonly slotBase: number;
+  private readonly slotSize: number;
   private readonly agentBase: number;
   readonly eventBase: number;
 
   constructor(readonly layout: Layout) {
-    this.start = new Float64Array(layout.buffer, 0, 1);
-    this.cells = new Int32Array(layout.buffer, 8);
-    this.accountBase = GLOBAL_CELLS;
-    this.agentBase = this.accountBase + layout.accounts * ACCOUNT_CELLS;
-    this.eventBase = this.agentBase + layout.agents * AGENT_CELLS;
+    const { accounts, slots, agents, buffer } = layout;
+    this.start = new Float64Array(buffer, 0, 1);
+    this.words = new BigInt64Array(buffer, 8, slots * accounts);
+    this.cells = new Int32Array(buffer, 8 + slots * accounts * 8);
+    this.slotBase = GLOBAL_CELLS;
+    this.slotSize = SLOT_CELLS + accounts * ACCOUNT_CELLS;
+    this.agentBase = this.slotBase + slots * this.slotSize;
+    this.eventBase = this.agentBase + agents * AGENT_CELLS;
   }
 
-  static create(accounts: number, agents: number, traceCapacity: number): Shared {
-    const cells = GLOBAL_CELLS + accounts * ACCOUNT_CELLS + agents * AGENT_CELLS + traceCapacity * EVENT_SIZE;
-    return new Shared({ buffer: new SharedArrayBuffer(8 + cells * 4), accounts, agents, traceCapacity });
+  static create(accounts: number, agents: number, traceCapacity: number, slots = 1): Shared {
+    const cells = GLOBAL_CELLS + slots * (SLOT_CELLS + accounts * ACCOUNT_CELLS) + agents * AGENT_CELLS + traceCapacity * EVENT_SIZE;
+    const buffer = new SharedArrayBuffer(8 + slots * accounts * 8 + cells * 4);
+    return new Shared({ buffer, accounts, agents, slots, traceCapacity });
   }
 
   g(cell: number): number {
     return Atomics.load(this.cells, cell);
   }
 
-  account(i: number, cell: number): number {
-    return this.accountBase + i * ACCOUNT_CELLS + cell;
+  /** Index in `words` of an account's balance word. */
+  word(slot: number, account: number): number {
+    return slot * this.layout.accounts + account;
+  }
+
+  balance(slot: number, account: number): number {
+    return balanceOf(Atomics.load(this.words, this.word(slot, account)));
+  }
+
+  version(slot: number, account: number): number {
+    return versionOf(Atomics.load(this.words, this.word(slot, account)));
+  }
+
+  slot(slot: number, cell: number): number {
+    return this.slotBase + slot * this.slotSize + cell;
+  }
+
+  account(slot: number, account: number, cell: number): number {
+    return this.slotBase + slot * this.slotSize + SLOT_CELLS + account * ACCOUNT_CELLS + cell;
   }
 
   agent(i: number, cell: number): number {
     return this.agentBase + i * AGENT_CELLS + cell;
+  }
+
+  /** Puts a slot back to the opening state: every account at `initial`, counters cleared. */
+  reset(slot: number, initial: number): void {
+    const c = this.cells;
+    for (let a = 0; a < this.layout.accounts; a++) {
+      Atomics.store(this.words, this.word(slot, a), packWord(initial, 0));
+      Atomics.store(c, this.account(slot, a, ACCOUNT.EXPECTED), initial);
+      Atomics.store(c, this.account(slot, a, ACCOUNT.COMMITS), 0);
+      Atomics.store(c, this.account(slot, a, ACCOUNT.LAST_WRITER), 0);
+    }
+    for (let i = 0; i < SLOT_CELLS; i++) Atomics.store(c, this.slot(slot, i), 0);
+    Atomics.store(c, this.slot(slot, SLOT.MIN_BALANCE), initial);
   }
 
   /** Microseconds since the run started, on a clock shared by all threads. */
@@ -115,28 +195,40 @@ export class Shared {
   }
 
   /** Appends an event to the ring (lock-free: each writer claims its own slot). */
-  emit(agent: number, action: number, value = 0, aux = 0, aux2 = 0): void {
+  emit(agent: number, action: number, value = 0, aux = 0, aux2 = 0, aux3 = 0): void {
     const seq = Atomics.add(this.cells, G.EVENT_NEXT, 1);
     const base = this.eventBase + (seq % this.layout.traceCapacity) * EVENT_SIZE;
     const c = this.cells;
-    Atomics.store(c, base, -1); // mark the slot as being written
+    Atomics.store(c, base, -1); // mark the record as being written
     c[base + 1] = this.nowUs();
     c[base + 2] = agent;
     c[base + 3] = action;
     c[base + 4] = value;
     c[base + 5] = aux;
     c[base + 6] = aux2;
+    c[base + 7] = aux3;
     Atomics.store(c, base, seq); // publish: readers accept the record only when SEQ matches
   }
 
-  /** Keeps the global minimum balance with a CAS loop. */
-  noteBalance(balance: number): void {
-    let seen = Atomics.load(this.cells, G.MIN_BALANCE);
+  /** Keeps the slot's minimum balance with a CAS loop; counts overdrafts. */
+  noteBalance(slot: number, balance: number): void {
+    const cell = this.slot(slot, SLOT.MIN_BALANCE);
+    let seen = Atomics.load(this.cells, cell);
     while (balance < seen) {
-      const before = Atomics.compareExchange(this.cells, G.MIN_BALANCE, seen, balance);
+      const before = Atomics.compareExchange(this.cells, cell, seen, balance);
       if (before === seen) break;
       seen = before;
     }
-    if (balance < 0) Atomics.add(this.cells, G.OVERDRAFTS, 1);
+    if (balance < 0) Atomics.add(this.cells, this.slot(slot, SLOT.OVERDRAFTS), 1);
+  }
+
+  /** Raises a slot cell to `value` if it is higher (the most customers served at once). */
+  noteMax(cell: number, value: number): void {
+    let max = Atomics.load(this.cells, cell);
+    while (value > max) {
+      const seen = Atomics.compareExchange(this.cells, cell, max, value);
+      if (seen === max) break;
+      max = seen;
+    }
   }
 }

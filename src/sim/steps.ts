@@ -42,15 +42,36 @@ export type Step =
   /** A customer reaches / leaves a teller window (the "served at once" counter). */
   | { op: 'enter' }
   | { op: 'leave' }
+  /** Moves `amount` between two accounts in one atomic action (a Lua script, MULTI/EXEC); false if `from` is short. */
+  | { op: 'move'; from: number; to: number; amount: number }
   /** Not a step: the race window, time between two steps. */
-  | { op: 'window' };
+  | { op: 'window' }
+  /** Not a step: a pause before trying again (funds poll, or a random back-off after a failed tryLock). */
+  | { op: 'backoff'; reason: 'poll' | 'contention' };
+
+/** Steps that are not actions on shared state: time passing between two steps. */
+export function isPause(step: Step): step is Extract<Step, { op: 'window' | 'backoff' }> {
+  return step.op === 'window' || step.op === 'backoff';
+}
+
+/** What a write did: whether it overwrote changes it never read, and how many. */
+export interface WriteResult {
+  /** The balance it overwrote. */
+  overwritten: number;
+  /** True when the balance had changed since the read (a stale write). */
+  stale: boolean;
+  /** Committed updates reflected in the overwritten balance but not in what was read. */
+  erased: number;
+  /** The agent whose write was overwritten (-1 if none or unknown). */
+  previousWriter: number;
+}
 
 export type StepOp = Step['op'];
 
 /** What each step gives back to the program. */
 export interface StepResults {
   read: Seen;
-  write: void;
+  write: WriteResult;
   cas: boolean;
   add: { ok: boolean; value: number };
   lock: void;
@@ -62,7 +83,9 @@ export interface StepResults {
   notifyAll: void;
   enter: void;
   leave: void;
+  move: boolean;
   window: void;
+  backoff: void;
 }
 
 /** A transaction program: yields steps, receives their results, returns the cents it moved. */

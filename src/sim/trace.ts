@@ -13,6 +13,7 @@ export interface TraceEvent {
   value: number;
   aux: number;
   aux2: number;
+  aux3: number;
 }
 
 /**
@@ -38,6 +39,7 @@ export function readEvents(shared: Shared, from: number, max = Infinity): TraceE
       value: c[base + 4]!,
       aux: c[base + 5]!,
       aux2: c[base + 6]!,
+      aux3: c[base + 7]!,
     };
     if (Atomics.load(c, base) !== seq) break; // overwritten while we read it
     out.push(event);
@@ -46,17 +48,60 @@ export function readEvents(shared: Shared, from: number, max = Infinity): TraceE
 }
 
 /**
- * Explains a lost update in words. The writer emits 'lost' with value = the balance it read,
- * aux = the balance it overwrote, aux2 = the agent that wrote that balance (-1 if unknown); its
- * 'write' event just before has the balance it wrote.
+ * Tells lost updates in words, from the events as they come (all at once for a report, a
+ * frame's worth at a time for the dashboard). A stale write emits 'lost' with value = the
+ * balance it read, aux = the balance it overwrote, aux2 = the agent whose write that was, aux3 =
+ * how many committed updates it erased; the writers in between are read off the trace.
  */
-export function explainLost(lost: TraceEvent, wrote: number, names: readonly string[]): string {
+export class StoryTeller {
+  /** Per agent: the seq and account of its latest read. */
+  private readonly lastRead = new Map<number, { seq: number; account: number }>();
+  /** Per agent: the balance of its latest write. */
+  private readonly lastWrite = new Map<number, number>();
+  /** Recent writes per account (agent, seq), enough to name who was erased. */
+  private readonly writes = new Map<number, { agent: number; seq: number }[]>();
+
+  constructor(
+    private readonly names: readonly string[],
+    private readonly noun = 'updates',
+  ) {}
+
+  /** Feeds one event; returns the story when it is a lost update. */
+  feed(e: TraceEvent): string | null {
+    if (e.action === 'read') this.lastRead.set(e.agent, { seq: e.seq, account: e.aux });
+    if (e.action === 'write') {
+      this.lastWrite.set(e.agent, e.value);
+      const list = this.writes.get(e.aux2) ?? [];
+      list.push({ agent: e.agent, seq: e.seq });
+      if (list.length > 256) list.shift();
+      this.writes.set(e.aux2, list);
+    }
+    if (e.action !== 'lost') return null;
+    const read = this.lastRead.get(e.agent);
+    const between = read
+      ? (this.writes.get(read.account) ?? []).filter((w) => w.seq > read.seq && w.agent !== e.agent).map((w) => this.name(w.agent))
+      : [];
+    return explainLost(e, this.lastWrite.get(e.agent) ?? e.value, this.names, between, this.noun);
+  }
+
+  private name(agent: number): string {
+    return this.names[agent] ?? `agent ${agent + 1}`;
+  }
+}
+
+/** A lost update in words: "B read $4.00, then wrote $5.00 over $9.00: 4 deposits (A, C, D, E) lost". */
+export function explainLost(lost: TraceEvent, wrote: number, names: readonly string[], erasedBy: string[] = [], noun = 'updates'): string {
   const who = names[lost.agent] ?? `agent ${lost.agent + 1}`;
-  const other = names[lost.aux2] ?? 'another agent';
-  return (
-    `${who} read ${money(lost.value)}, then wrote ${money(wrote)} over ${money(lost.aux)}: ` +
-    `${other}'s update of ${money(Math.abs(lost.aux - lost.value))} is lost`
-  );
+  const count = Math.max(1, lost.aux3, erasedBy.length);
+  const whose = erasedBy.length > 0 ? erasedBy : lost.aux2 >= 0 && names[lost.aux2] ? [names[lost.aux2]!] : [];
+  const head = `${who} read ${money(lost.value)}, then wrote ${money(wrote)} over ${money(lost.aux)}: `;
+  const singular = noun.replace(/s$/, '');
+  if (count === 1) return head + (whose.length ? `${whose[0]}'s ${singular} is lost` : `1 ${singular} lost`);
+  return head + `${count} ${noun}${whose.length ? ` (${unique(whose).join(', ')})` : ''} lost`;
+}
+
+function unique(list: string[]): string[] {
+  return list.filter((x, i) => list.indexOf(x) === i);
 }
 
 export function money(cents: number): string {

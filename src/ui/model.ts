@@ -5,7 +5,8 @@
 import type { Snapshot } from '../sim/simulation.js';
 import type { Strategy, SimConfig } from '../sim/config.js';
 import type { AgentState } from '../sim/layout.js';
-import { explainLost, type TraceEvent } from '../sim/trace.js';
+import { StoryTeller, type TraceEvent } from '../sim/trace.js';
+import { updateNoun } from '../sim/verdict.js';
 
 /** What the dashboard needs from a running simulation (a Simulation implements it). */
 export interface RunHandle {
@@ -79,14 +80,17 @@ const STORIES = 3;
 export class PaneTracker {
   private cursor = 0;
   private recent: TraceEvent[] = [];
-  private readonly lastWrite = new Map<number, number>();
   private stories: string[] = [];
   private readonly history = { balance: [] as number[], expected: [] as number[] };
+
+  private readonly teller: StoryTeller;
 
   constructor(
     private readonly run: RunHandle,
     private readonly laneWidth = 60,
-  ) {}
+  ) {
+    this.teller = new StoryTeller(run.names, updateNoun(run.config));
+  }
 
   view(): PaneView {
     const snapshot = this.run.snapshot();
@@ -100,9 +104,9 @@ export class PaneTracker {
     const fresh = this.run.events(this.cursor, 4096);
     if (fresh.length) this.cursor = fresh[fresh.length - 1]!.seq + 1;
     for (const e of fresh) {
-      if (e.action === 'write') this.lastWrite.set(e.agent, e.value);
-      if (e.action === 'lost') {
-        this.stories.unshift(explainLost(e, this.lastWrite.get(e.agent) ?? e.value, this.run.names));
+      const story = this.teller.feed(e);
+      if (story) {
+        this.stories.unshift(story);
         if (this.stories.length > STORIES) this.stories.pop();
       }
       if (LANE_SYMBOL[e.action] !== undefined) this.recent.push(e);

@@ -23,7 +23,7 @@ describe('condition scenario (withdrawers wait for funds)', () => {
     // Many withdrawers, a wide window between the check and the act, money arriving slowly.
     const report = await new Simulation(config('condition', { sync: 'none', timeScale: 0.02, windowUs: 5000 })).run();
     expect(report.minBalance).toBeLessThan(0);
-    expect(report.violations.map((v) => v.check)).toContain('overdraft');
+    expect(report.violations.map((v) => v.name)).toContain('overdraft');
   });
 });
 
@@ -39,7 +39,7 @@ describe('tellers scenario (Semaphore(K) windows)', () => {
   it('none: more customers than windows are served at once', async () => {
     const report = await new Simulation(config('tellers', { sync: 'none' })).run();
     expect(report.servingMax).toBeGreaterThan(3);
-    expect(report.violations.map((v) => v.check)).toEqual(['tellers']);
+    expect(report.violations.map((v) => v.name)).toEqual(['tellers']);
   });
 });
 
@@ -54,7 +54,7 @@ describe('transfer scenario (two locks per transfer)', () => {
     // It is a cycle: each member waits for a lock held by the next one.
     cycle.forEach((m, i) => expect(m.heldBy).toBe(cycle[(i + 1) % cycle.length]!.agent));
     expect(report.deadlock!.text).toMatch(/T\d waits for account \d's lock, held by T\d/);
-    expect(report.violations.map((v) => v.check)).toContain('deadlock');
+    expect(report.violations.map((v) => v.name)).toContain('deadlock');
     expect(report.agents.every((a) => a.state === 'done')).toBe(true); // released, not hung
     expect(report.balance).toBe(report.expected); // nothing half-moved
   });
@@ -88,7 +88,7 @@ describe('faults', () => {
     expect(report.agents[2]!.transactions).toBe(1);
     expect(report.transactions).toBe(21);
     expect(report.balance).toBe(report.expected); // C died after reading, before writing
-    expect(report.violations.map((v) => v.check)).toEqual(['crash']);
+    expect(report.violations).toEqual([{ name: 'agents', reason: 'C crashed: died in transaction 2 (exit code 70)' }]);
   });
 
   it('stop() releases agents blocked on a lock and the run finishes', async () => {

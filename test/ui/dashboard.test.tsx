@@ -14,7 +14,7 @@ async function until(check: () => boolean, what = 'the expected frame'): Promise
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-const ev = (seq: number, agent: number, action: TraceEvent['action'], value = 0, aux = 0, aux2 = 0): TraceEvent => ({ seq, timeUs: seq, agent, action, value, aux, aux2 });
+const ev = (seq: number, agent: number, action: TraceEvent['action'], value = 0, aux = 0, aux2 = 0, aux3 = 0): TraceEvent => ({ seq, timeUs: seq, agent, action, value, aux, aux2, aux3 });
 
 function mount(runs: FakeRun[], scenario: 'race' | null = 'race') {
   const exits: number[] = [];
@@ -168,13 +168,15 @@ describe('view model', () => {
   it('the tracker reads only new events each frame and explains lost updates, newest first', () => {
     const run = new FakeRun('none');
     const tracker = new PaneTracker(run, 8);
-    run.evts = [ev(0, 0, 'write', 500, 400), ev(1, 0, 'lost', 400, 450, 1)];
-    expect(tracker.view().stories).toEqual(["A read $4.00, then wrote $5.00 over $4.50: B's update of $0.50 is lost"]);
-    run.evts = [ev(2, 2, 'write', 600, 550), ev(3, 2, 'lost', 500, 550, 0)];
+    // A reads $4.00; B writes $4.50; A writes $5.00 over it: B's deposit is erased.
+    run.evts = [ev(0, 0, 'read', 400, 0), ev(1, 1, 'write', 450, 400, 0), ev(2, 0, 'write', 500, 450, 0), ev(3, 0, 'lost', 400, 450, 1, 1)];
+    expect(tracker.view().stories).toEqual(["A read $4.00, then wrote $5.00 over $4.50: B's deposit is lost"]);
+    // C read $5.00 before A and B wrote again; its write erases both: the story names them.
+    run.evts = [ev(4, 2, 'read', 500, 0), ev(5, 0, 'write', 550, 500, 0), ev(6, 1, 'write', 600, 550, 0), ev(7, 2, 'write', 550, 600, 0), ev(8, 2, 'lost', 500, 600, 1, 2)];
     const view = tracker.view();
-    expect(view.stories[0]).toBe("C read $5.00, then wrote $6.00 over $5.50: A's update of $0.50 is lost");
+    expect(view.stories[0]).toBe('C read $5.00, then wrote $5.50 over $6.00: 2 deposits (A, B) lost');
     expect(view.stories).toHaveLength(2);
-    expect(view.lanes[2]).toBe('··W!····'); // columns are events in order: A's two, then C's two
+    expect(view.lanes[2]).toBe('···R··W!'); // the 8 newest events in order: C's read, write and lost update last
     expect(view.history.balance).toEqual([1000, 1000]);
   });
 

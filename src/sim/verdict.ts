@@ -1,0 +1,105 @@
+/**
+ * The one verdict. Each scenario declares the invariants a correct run keeps; `judge` checks a
+ * run's outcome against them. Runs, compare, trials, the explorer, the dashboard and --json all
+ * judge through this function, so they can never disagree.
+ */
+import type { ScenarioName, SimConfig } from './config.js';
+import { money } from './trace.js';
+
+export interface DeadlockInfo {
+  /** Agents in the cycle, each waiting for a lock held by the next. */
+  cycle: { agent: string; waitsFor: number; heldBy: string }[];
+  text: string;
+}
+
+/** What a run (or one trial, or one explored interleaving) ended with. */
+export interface Outcome {
+  accounts: { balance: number; expected: number; commits: number; version: number }[];
+  minBalance: number;
+  servingMax: number;
+  deadlock: DeadlockInfo | null;
+  crashed: { agent: string; message: string }[];
+}
+
+export const INVARIANTS = ['balance', 'overdraft', 'tellers', 'deadlock', 'agents'] as const;
+export type Invariant = (typeof INVARIANTS)[number];
+
+/** What each invariant promises, in words (help, reports). */
+export const PROMISE: Record<Invariant, string> = {
+  balance: 'every account ends at its expected balance: no update is lost',
+  overdraft: 'the balance never goes below $0.00',
+  tellers: 'never more customers served at once than there are windows',
+  deadlock: 'no set of agents waits on each other for ever',
+  agents: 'every agent finishes (none crashes)',
+};
+
+/** The invariants each scenario declares. */
+export const SCENARIO_INVARIANTS: Record<ScenarioName, readonly Invariant[]> = {
+  race: ['balance', 'deadlock', 'agents'],
+  async: ['balance', 'deadlock', 'agents'],
+  condition: ['balance', 'overdraft', 'deadlock', 'agents'],
+  tellers: ['balance', 'tellers', 'deadlock', 'agents'],
+  transfer: ['balance', 'deadlock', 'agents'],
+};
+
+export interface Violation {
+  /** The invariant that broke. */
+  name: Invariant;
+  /** One line: the figure that broke it. */
+  reason: string;
+}
+
+export interface Verdict {
+  ok: boolean;
+  violations: Violation[];
+  /** Committed updates whose effect vanished from the final balances. */
+  lostUpdates: number;
+  /** Committed updates in all. */
+  updates: number;
+}
+
+/** Committed updates minus those the final balances still reflect (exact: see layout.ts). */
+export function lostUpdatesOf(o: Pick<Outcome, 'accounts'>): number {
+  return o.accounts.reduce((sum, a) => sum + a.commits - a.version, 0);
+}
+
+/** What a scenario's updates are called in a sentence. */
+export function updateNoun(c: Pick<SimConfig, 'scenario'>): string {
+  return c.scenario === 'race' || c.scenario === 'async' || c.scenario === 'tellers' ? 'deposits' : 'updates';
+}
+
+export function judge(c: SimConfig, o: Outcome): Verdict {
+  const violations: Violation[] = [];
+  const lostUpdates = lostUpdatesOf(o);
+  const updates = o.accounts.reduce((sum, a) => sum + a.commits, 0);
+  for (const name of SCENARIO_INVARIANTS[c.scenario]) {
+    switch (name) {
+      case 'balance': {
+        const off = o.accounts.map((a, i) => ({ ...a, i })).filter((a) => a.balance !== a.expected);
+        if (off.length === 0) break;
+        const where =
+          o.accounts.length === 1
+            ? `balance ${money(off[0]!.balance)}, expected ${money(off[0]!.expected)}`
+            : off.map((a) => `account ${a.i + 1} ${money(a.balance)}, expected ${money(a.expected)}`).join('; ');
+        const lost = lostUpdates > 0 ? `lost ${lostUpdates.toLocaleString('en-US')} of ${updates.toLocaleString('en-US')} ${updateNoun(c)}: ` : '';
+        violations.push({ name, reason: `${lost}${where}` });
+        break;
+      }
+      case 'overdraft':
+        if (o.minBalance < 0) violations.push({ name, reason: `the balance went down to ${money(o.minBalance)}` });
+        break;
+      case 'tellers':
+        if (o.servingMax > c.permits) {
+          violations.push({ name, reason: `${o.servingMax} customers were served at once with ${c.permits} window${c.permits === 1 ? '' : 's'}` });
+        }
+        break;
+      case 'deadlock':
+        if (o.deadlock) violations.push({ name, reason: o.deadlock.text });
+        break;
+      case 'agents':
+        for (const x of o.crashed) violations.push({ name, reason: `${x.agent} crashed: ${x.message}` });
+        break;
+    }
+  }
+  return { ok: violations.length === 0, violations, lostUpdates, updates };
+}
