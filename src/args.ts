@@ -3,6 +3,7 @@
  * SimConfig, or a UsageError whose message names what was wrong and what is allowed.
  */
 import { parseArgs } from 'node:util';
+import { MAX_TRIALS } from './sim/trials.js';
 import { APPLICABLE, ConfigError, LOCK_ORDERS, preset, SCENARIOS, STRATEGIES, validate, type ScenarioName, type SimConfig, type Strategy } from './sim/config.js';
 
 export class UsageError extends Error {
@@ -135,9 +136,12 @@ export function parse(argv: string[]): Command {
   if (v.amount !== undefined) config.deposit = range('--amount', v.amount);
   if (v.withdraw !== undefined) config.withdraw = range('--withdraw', v.withdraw);
   const trials = v.trials !== undefined ? int('--trials', v.trials) : 200;
-  if (trials < 1 || trials > 100_000) throw new UsageError(`--trials must be from 1 to 100000 (got ${trials})`);
+  if (trials < 1 || trials > MAX_TRIALS) throw new UsageError(`--trials must be from 1 to ${MAX_TRIALS.toLocaleString('en-US')} (got ${raw(v.trials)})`);
   if (v.trials !== undefined && command !== 'trials') throw new UsageError("-n/--trials applies to the 'trials' command only");
   if (v.crash !== undefined) config.crashAt = crash(v.crash, config);
+  if (v.crash !== undefined && command === 'trials') {
+    throw new UsageError("--crash applies to run, compare and the dashboard, not to 'trials' (its agents run trial after trial and must live)");
+  }
   if (v.trace !== undefined && command !== 'run') throw new UsageError("--trace applies to the 'run' command only");
   try {
     validate(config);
@@ -242,4 +246,8 @@ function agentIndexOf(name: string, c: SimConfig): number {
     if (m) return (m[1] === 'W' ? c.depositors : 0) + Number(m[2]) - 1;
   }
   throw new UsageError(`--crash: no agent named ${name} in the ${c.scenario} scenario`);
+}
+
+function raw(value: string | undefined): string {
+  return `'${value ?? ''}'`;
 }

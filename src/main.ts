@@ -1,7 +1,8 @@
 /** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parse, UsageError, USAGE, type Command } from './args.js';
-import { formatCompare, formatRun, formatTrials, type CompareRow, type TrialsResult } from './report.js';
+import { formatCompare, formatRun, formatTrials, type CompareRow } from './report.js';
+import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
 import { Simulation, type Report } from './sim/simulation.js';
 
@@ -70,8 +71,8 @@ async function simulate(config: SimConfig, signal: AbortSignal, collectTrace = f
 }
 
 function verdict(cmd: Command, reports: Report[], signal: AbortSignal): number {
-  if (signal.aborted) return EXIT.INTERRUPTED;
-  return cmd.check && reports.some((r) => r.violations.length > 0) ? EXIT.VIOLATED : EXIT.OK;
+  if (signal.aborted || reports.some((r) => r.interrupted)) return EXIT.INTERRUPTED;
+  return cmd.check && reports.some((r) => !r.ok) ? EXIT.VIOLATED : EXIT.OK;
 }
 
 async function run(cmd: Command, signal: AbortSignal): Promise<number> {
@@ -107,32 +108,14 @@ async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
 }
 
 async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
-  const t0 = performance.now();
-  const counts = new Map<number, number>();
-  let expected = 0;
-  const reports: Report[] = [];
-  for (let i = 0; i < cmd.trials && !signal.aborted; i++) {
-    // Same inputs every trial (the seed fixes amounts); the interleavings are what vary.
-    const { report } = await simulate(cmd.config, signal);
-    expected = report.expected;
-    counts.set(report.balance, (counts.get(report.balance) ?? 0) + 1);
-    if (report.violations.length) reports.push(report);
-  }
-  const outcomes = [...counts.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([balance, count]) => ({ balance, count, acceptable: balance === expected }));
-  const result: TrialsResult = {
-    scenario: cmd.config.scenario,
-    sync: cmd.config.sync,
-    trials: outcomes.reduce((a, o) => a + o.count, 0),
-    expected,
-    outcomes,
-    acceptable: outcomes.filter((o) => o.acceptable).reduce((a, o) => a + o.count, 0),
-    forbidden: outcomes.filter((o) => !o.acceptable).reduce((a, o) => a + o.count, 0),
-    durationMs: performance.now() - t0,
-  };
-  process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTrials(result, cmd.config)}\n`);
-  return verdict(cmd, reports, signal);
+  const progress = process.stderr.isTTY
+    ? (done: number, total: number): void => void process.stderr.write(`\r${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} trials`)
+    : undefined;
+  const result = await runTrials(cmd.config, { trials: cmd.trials, signal, onProgress: progress });
+  if (progress) process.stderr.write('\r\x1b[K');
+  process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTrials(result)}\n`);
+  if (result.interrupted) return EXIT.INTERRUPTED;
+  return cmd.check && result.forbidden > 0 ? EXIT.VIOLATED : EXIT.OK;
 }
 
 /** Writes the trace as JSON lines, via a temporary file so a failure leaves no half-written file. */

@@ -5,6 +5,7 @@
 import chalk from 'chalk';
 import type { SimConfig, Strategy } from './sim/config.js';
 import type { Report } from './sim/simulation.js';
+import type { TrialsResult } from './sim/trials.js';
 import { money, StoryTeller, type TraceEvent } from './sim/trace.js';
 import { updateNoun, type Violation } from './sim/verdict.js';
 
@@ -103,30 +104,26 @@ export function formatCompare(rows: CompareRow[], config: SimConfig): string {
   return out.join('\n');
 }
 
-export interface TrialsResult {
-  scenario: string;
-  sync: Strategy;
-  trials: number;
-  expected: number;
-  /** final balance (cents) -> count, sorted by balance */
-  outcomes: { balance: number; count: number; acceptable: boolean }[];
-  acceptable: number;
-  forbidden: number;
-  durationMs: number;
-}
-
-export function formatTrials(t: TrialsResult, config: SimConfig): string {
-  const most = Math.max(...t.outcomes.map((o) => o.count));
+/** The trials table, jcstress style: each outcome with its count, share, verdict and why. */
+export function formatTrials(t: TrialsResult): string {
+  const c = t.config;
+  const n = (x: number): string => x.toLocaleString('en-US');
   const out = [
-    chalk.bold(`bank-sim trials: ${t.trials} runs of ${config.scenario}, sync ${t.sync}`) + chalk.dim(`  (${describeConfig(config)})`),
+    chalk.bold(`bank-sim trials: ${n(t.trials)} trials of ${c.scenario}, sync ${t.sync}`) + chalk.dim(`  (${describeConfig(c)})`),
     '',
-    `  final balance   count`,
+    chalk.bold(`  ${'final balance'.padStart(13)}  ${'count'.padStart(11)}  ${'share'.padStart(6)}  verdict      why`),
   ];
   for (const o of t.outcomes) {
-    const bar = '#'.repeat(Math.max(1, Math.round((o.count / most) * 40)));
-    const label = `${money(o.balance).padStart(12)}  ${String(o.count).padStart(5)}  `;
-    out.push(o.acceptable ? chalk.green(`${label}${bar}  acceptable`) : chalk.red(`${label}${bar}  forbidden`));
+    const share = t.trials > 0 ? `${((o.count * 100) / t.trials).toFixed(o.count * 1000 < t.trials ? 2 : 1)}%` : '';
+    const why = o.violations.length ? o.violations.map((v) => `${v.name}: ${v.reason}`).join('; ') : 'every invariant held';
+    const line = `  ${money(o.balance).padStart(13)}  ${n(o.count).padStart(11)}  ${share.padStart(6)}  ${o.verdict.toUpperCase().padEnd(11)}  ${why}`;
+    out.push(o.verdict === 'acceptable' ? chalk.green(line) : chalk.red(line));
   }
-  out.push('', `  acceptable (== ${money(t.expected)}): ${t.acceptable}   forbidden: ${t.forbidden}   (${Math.round(t.durationMs)} ms)`);
+  out.push(
+    '',
+    `  acceptable ${n(t.acceptable)}   forbidden ${n(t.forbidden)}   ${t.expected === null ? 'expected balance varies with timing' : `expected ${money(t.expected)}`}   ` +
+      `${n(Math.round(t.trialsPerSecond))} trials/s (${t.stride > 1 ? `${t.stride} trial states per barrier` : 'one barrier per trial'}), ${Math.round(t.durationMs).toLocaleString('en-US')} ms`,
+  );
+  if (t.interrupted) out.push(chalk.yellow(`  interrupted after ${n(t.trials)} trials: the unfinished one is not counted.`));
   return out.join('\n');
 }

@@ -110,6 +110,8 @@ export class SharedHost implements Host {
 
 export interface AgentParts {
   shared: Shared;
+  /** Agents in the run (all of them meet at each trial state of a stride). */
+  agents: number;
   me: number;
   role: Role;
   config: SimConfig;
@@ -141,6 +143,7 @@ export async function agentLoop(p: AgentParts): Promise<void> {
     round = Atomics.load(c, G.ROUND);
     const slots = Atomics.load(c, G.SLOTS);
     for (let slot = 0; slot < slots; slot++) {
+      if (slots > 1) alignAt(shared, slot, p.agents);
       store.slot = slot;
       Atomics.store(c, cell(A.SLOT), slot);
       const next = rng(agentSeed(config.seed, me)); // the same inputs in every trial
@@ -148,7 +151,8 @@ export async function agentLoop(p: AgentParts): Promise<void> {
         for (let op = 1; op <= config.ops; op++) {
           host.crashPending = config.crashAt && config.crashAt.agent === me && config.crashAt.op === op ? op : 0;
           const tx = drawTx(role, next, config);
-          await interpret(transaction(config.sync, config.order, tx), store, host);
+          const ran = interpret(transaction(config.sync, config.order, tx), store, host);
+          if (ran instanceof Promise) await ran;
           Atomics.add(c, cell(A.TX), 1);
           Atomics.add(c, cell(A.MOVED), tx.amount);
           Atomics.add(c, shared.slot(slot, SLOT.TRANSACTIONS), 1);
@@ -173,5 +177,29 @@ export async function agentLoop(p: AgentParts): Promise<void> {
     host.setState(S.done);
     Atomics.add(c, G.DONE, 1);
     Atomics.notify(c, G.DONE);
+  }
+}
+
+const SPINS_BEFORE_SLEEP = 2_000;
+
+/**
+ * Lines the agents up at the start of one trial state of a stride, so that they run it at the
+ * same moment (a race with no window needs them to overlap within nanoseconds, and a wake-up
+ * from one barrier per round comes tens of microseconds apart). A spin barrier: the last to
+ * arrive releases the others; one that spins too long (more agents than cores) sleeps instead.
+ */
+function alignAt(shared: Shared, slot: number, agents: number): void {
+  const c = shared.cells;
+  const cell = shared.slot(slot, SLOT.ARRIVED);
+  if (Atomics.add(c, cell, 1) + 1 >= agents) {
+    Atomics.notify(c, cell);
+    return;
+  }
+  for (let spin = 0; ; spin++) {
+    const arrived = Atomics.load(c, cell);
+    if (arrived >= agents) return;
+    // Asleep, it is woken by the last arrival's notify (the timeout only re-checks for a stop).
+    if (spin > SPINS_BEFORE_SLEEP) Atomics.wait(c, cell, arrived, 20);
+    if (Atomics.load(c, G.ABORT) === 1 || Atomics.load(c, G.CONTROL) === CONTROL.STOPPING) return;
   }
 }

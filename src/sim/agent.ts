@@ -46,4 +46,4 @@ const store = new ThreadStore(shared, me, config.sync, sync);
 const host = new SharedHost(shared, me, config, blocking, die);
 store.onBlocked = (lock) => host.emit(ACT.wait, Math.max(0, lock));
 Atomics.store(shared.cells, shared.agent(me, A.THREAD_ID), threadId);
-await agentLoop({ shared, me, role, config, store, host, sleeper: blocking });
+await agentLoop({ shared, agents: layout.agents, me, role, config, store, host, sleeper: blocking });

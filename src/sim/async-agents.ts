@@ -64,6 +64,6 @@ await Promise.all(
     Atomics.store(shared.cells, shared.agent(me, A.THREAD_ID), threadId);
     const store = new AsyncStore(shared, me, config.sync, sync);
     const host = new SharedHost(shared, me, config, awaiting);
-    return agentLoop({ shared, me, role: 'depositor', config, store, host, sleeper: awaiting });
+    return agentLoop({ shared, agents, me, role: 'depositor', config, store, host, sleeper: awaiting });
   }),
 );

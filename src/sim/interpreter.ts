@@ -40,8 +40,23 @@ const STATE_DURING: Partial<Record<StepOp, number>> = {
   wait: S['waiting for funds'],
 };
 
-/** Runs `program` to its end; resolves with what it returns (the cents it moved). */
-export async function interpret(program: Program, store: Store, host: Host): Promise<number> {
+/**
+ * Runs `program` to its end and returns what it returns (the cents it moved). With a store and
+ * host that never answer with a promise (thread agents) it runs synchronously, with no
+ * microtask per step; the first promise turns the rest of the run asynchronous.
+ */
+export function interpret(program: Program, store: Store, host: Host): number | Promise<number> {
+  return drive(run(program, store, host));
+}
+
+/** Runs a generator that yields the promises it must wait for, synchronously until the first. */
+function drive(it: Generator<Promise<unknown>, number, unknown>, input?: unknown): number | Promise<number> {
+  const next = it.next(input);
+  if (next.done) return next.value;
+  return next.value.then((value) => drive(it, value));
+}
+
+function* run(program: Program, store: Store, host: Host): Generator<Promise<unknown>, number, unknown> {
   let input: unknown;
   let windows = 0;
   for (;;) {
@@ -55,16 +70,16 @@ export async function interpret(program: Program, store: Store, host: Host): Pro
         if (windows++ === 0) host.midTransaction();
       }
       const paused = host.pause(step);
-      if (paused) await paused;
+      if (paused) yield paused;
       continue;
     }
     const gated = host.gate(step);
-    if (gated) await gated;
+    if (gated) yield gated;
     const during = STATE_DURING[step.op];
     if (during !== undefined) host.setState(during);
     if (step.op === 'wait') host.emit(ACT.wait, -1, step.amount);
     let result = store.perform(step);
-    if (result instanceof Promise) result = await result;
+    if (result instanceof Promise) result = yield result;
     record(step, result, store, host);
     input = result;
   }

@@ -43,7 +43,7 @@ export const SLOT = {
   STALE_WRITES: 4, // writes that overwrote changes they never read
   RETRIES: 5,
   TRANSACTIONS: 6,
-  AGENTS_LOST: 7, // agents that died or gave up in this slot's round
+  ARRIVED: 7, // agents lined up to start this slot (strides: see agent-host.ts)
 } as const;
 const SLOT_CELLS = 8;
 

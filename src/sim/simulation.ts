@@ -67,7 +67,7 @@ export interface Snapshot {
   verdict: Verdict;
 }
 
-export interface Report extends Omit<Snapshot, 'status' | 'stepMode'> {
+export interface Report extends Omit<Snapshot, 'status' | 'stepMode' | 'verdict'> {
   seed: number;
   durationMs: number;
   ok: boolean;
@@ -291,7 +291,7 @@ export class Simulation {
   }
 
   report(): Report {
-    const { status: _status, stepMode: _stepMode, ...snap } = this.snapshot();
-    return { ...snap, seed: this.config.seed, durationMs: snap.elapsedMs, ok: snap.verdict.ok, violations: snap.verdict.violations };
+    const { status: _status, stepMode: _stepMode, verdict, ...snap } = this.snapshot();
+    return { ...snap, seed: this.config.seed, durationMs: snap.elapsedMs, ok: verdict.ok, violations: verdict.violations };
   }
 }

@@ -17,6 +17,8 @@ export interface Seen {
   value: number;
   /** Number of committed updates reflected in `value` (a store's bookkeeping). */
   version: number;
+  /** The store's raw form of what was read, if it has one (the shared-memory word). */
+  word?: bigint;
 }
 
 export type Step =

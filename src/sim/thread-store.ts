@@ -93,14 +93,14 @@ export class ThreadStore {
     switch (step.op) {
       case 'read': {
         const word = Atomics.load(this.words, sh.word(slot, step.account));
-        const seen: Seen = { value: balanceOf(word), version: versionOf(word) };
+        const seen: Seen = { value: balanceOf(word), version: versionOf(word), word };
         Atomics.store(this.cells, this.cell(A.LAST_READ), seen.value);
         return seen;
       }
       case 'write':
         return this.write(step.account, step.seen, step.value);
       case 'cas': {
-        const expect = packWord(step.seen.value, step.seen.version);
+        const expect = step.seen.word ?? packWord(step.seen.value, step.seen.version);
         const next = packWord(step.value, step.seen.version + 1);
         if (Atomics.compareExchange(this.words, sh.word(slot, step.account), expect, next) !== expect) {
           Atomics.add(this.cells, sh.slot(slot, SLOT.RETRIES), 1);
@@ -197,7 +197,7 @@ export class ThreadStore {
     const sh = this.shared;
     const before = Atomics.exchange(this.words, sh.word(this.slot, account), packWord(value, seen.version + 1));
     const previousWriter = Atomics.exchange(this.cells, sh.account(this.slot, account, ACCOUNT.LAST_WRITER), this.me + 1) - 1;
-    const stale = before !== packWord(seen.value, seen.version);
+    const stale = before !== (seen.word ?? packWord(seen.value, seen.version));
     if (stale) Atomics.add(this.cells, sh.slot(this.slot, SLOT.STALE_WRITES), 1);
     this.committed(account, value - seen.value, value);
     return { overwritten: balanceOf(before), stale, erased: stale ? Math.max(1, versionOf(before) - seen.version) : 0, previousWriter };
