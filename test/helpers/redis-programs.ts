@@ -44,12 +44,12 @@ export function* boundedWithdraw(cents: number): Program {
   return r.ok ? -cents : 0;
 }
 
-/** Unsafe withdraw: read, check, window, write. Can overdraw. */
+/** Unsafe withdraw: read, check, window, then an atomic DECRBY. The check is stale: can overdraw. */
 export function* checkThenWithdraw(cents: number): Program {
   const seen = (yield { op: 'read', account: 0 }) as Seen;
   if (seen.value < cents) return 0;
   yield { op: 'window' };
-  yield { op: 'write', account: 0, seen, value: seen.value - cents };
+  yield { op: 'add', account: 0, delta: -cents };
   return -cents;
 }
 
