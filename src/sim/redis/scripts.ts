@@ -165,6 +165,8 @@ export const WAIT = new Script(
 redis.call('SADD', KEYS[1], KEYS[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('DEL', KEYS[4])
+-- token '': the agent did not hold the lock (a program without one), nothing to release.
+if ARGV[1] == '' then return 0 end
 local ok = release(KEYS[2], KEYS[3], ARGV[1], ARGV[2])
 if ok == 0 then redis.call('HINCRBY', KEYS[5], 'lockLost', 1) end
 return ok`,
