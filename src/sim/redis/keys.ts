@@ -1,0 +1,69 @@
+/**
+ * The key names of one run. Everything lives under `bank-sim:{RUNID}:` (the braces are a Redis
+ * Cluster hash tag, so a run's keys share one slot and its scripts may touch them together),
+ * and every key is written with a TTL (`ttlMs`), so a shared server keeps nothing after a run,
+ * even one that was killed before it could clean up.
+ */
+export const DEFAULT_KEY_TTL_MS = 15 * 60_000;
+
+export class RunKeys {
+  readonly prefix: string;
+
+  constructor(
+    readonly runId: string,
+    readonly ttlMs: number = DEFAULT_KEY_TTL_MS,
+  ) {
+    if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new Error(`run id '${runId}' must be letters, digits, _ or -`);
+    this.prefix = `bank-sim:{${runId}}:`;
+  }
+
+  /** SCAN pattern for all keys of the run (the braces are escaped for glob matching). */
+  get pattern(): string {
+    return `bank-sim:\\{${this.runId}\\}:*`;
+  }
+
+  /** Balance in integer cents (a string key, so GET/SET/INCRBY apply). */
+  account(i: number): string {
+    return `${this.prefix}acct:${i}`;
+  }
+  /** Bookkeeping hash of an account: c commits, r updates reflected in the balance, e expected cents,
+   *  s stale writes, x fenced rejects, f last accepted fencing token, a last writer. */
+  meta(i: number): string {
+    return `${this.prefix}meta:${i}`;
+  }
+  lock(n: number): string {
+    return `${this.prefix}lock:${n}`;
+  }
+  /** One-element list an unlock pushes to, so a waiter blocks in BLPOP instead of polling. */
+  lockWake(n: number): string {
+    return `${this.prefix}lockwake:${n}`;
+  }
+  /** The fencing-token counter (INCR), shared by all locks so tokens are globally ordered. */
+  get fence(): string {
+    return `${this.prefix}fence`;
+  }
+  /** The counting semaphore: a list of free permits. */
+  get permits(): string {
+    return `${this.prefix}permits`;
+  }
+  /** Customers at a teller window right now. */
+  get serving(): string {
+    return `${this.prefix}serving`;
+  }
+  /** Run-wide counters: aborts, denied, lockLost, maxServing. */
+  get stats(): string {
+    return `${this.prefix}stats`;
+  }
+  /** Set of the wake lists of the agents in a condition wait. */
+  get waiters(): string {
+    return `${this.prefix}waiters`;
+  }
+  /** An agent's own wake list for condition waits. */
+  wake(agent: number): string {
+    return `${this.prefix}wake:${agent}`;
+  }
+  /** The run's event stream (XADD), read back by the views. */
+  get events(): string {
+    return `${this.prefix}events`;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * RedisRun: the coordinator's side of one run on Redis. It writes the initial state under the
+ * run's prefix (every key with a TTL), reads back the final balances and counters, reads the
+ * event stream the agents publish to, and deletes the run's keys at the end.
+ */
+import { connectRedis, disconnect, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
+import { RunKeys } from './keys.js';
+
+export interface RunInit {
+  /** Opening balance of each account, in integer cents. */
+  balances: readonly number[];
+  /** Teller permits of the counting semaphore (tellers scenario); 0 = none. */
+  permits?: number;
+}
+
+export interface AccountSnapshot {
+  balance: number;
+  /** Opening balance + every committed update's delta: what the balance should be. */
+  expected: number;
+  /** Committed updates, and how many of them the balance still reflects. */
+  commits: number;
+  reflected: number;
+  /** Committed updates whose effect vanished (= commits - reflected). */
+  lostUpdates: number;
+  /** Writes that overwrote a commit they never read. */
+  staleWrites: number;
+  /** Writes refused because their fencing token was older than one already accepted. */
+  fencedRejects: number;
+}
+
+export interface RunSnapshot {
+  accounts: AccountSnapshot[];
+  balance: number;
+  expected: number;
+  lostUpdates: number;
+  staleWrites: number;
+  fencedRejects: number;
+  /** EXECs aborted because a WATCHed key changed. */
+  aborts: number;
+  /** Withdrawals refused by a floor (never overdraw). */
+  denied: number;
+  /** Unlocks that found their lock expired (another agent may have held it meanwhile). */
+  lockLost: number;
+  /** Most customers at a teller window at once, and how many are there now. */
+  maxServing: number;
+  serving: number;
+  /** Free permits of the counting semaphore. */
+  permitsFree: number;
+}
+
+export interface StoredEvent<T = unknown> {
+  /** Stream entry id (ms-seq). */
+  id: string;
+  event: T;
+}
+
+const int = (v: unknown) => Number(v ?? 0) || 0;
+
+export class RedisRun {
+  readonly keys: RunKeys;
+  readonly #client: RedisConn;
+  readonly #url: string;
+  #accounts = 0;
+
+  static async open(url: string, keys: RunKeys, connect: ConnectOptions = {}): Promise<RedisRun> {
+    const client = await connectRedis(url, { name: `bank-sim-${keys.runId}-run`, ...connect });
+    return new RedisRun(client, url, keys);
+  }
+
+  constructor(client: RedisConn, url: string, keys: RunKeys) {
+    this.#client = client;
+    this.#url = url;
+    this.keys = keys;
+  }
+
+  async #do<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw translateLost(error, this.#url);
+    }
+  }
+
+  /** Writes the opening state (and the stream's first entry), every key with the run's TTL. */
+  async init(init: RunInit): Promise<void> {
+    const k = this.keys;
+    const ttl = k.ttlMs;
+    this.#accounts = init.balances.length;
+    const multi = this.#client.multi();
+    init.balances.forEach((cents, i) => {
+      if (!Number.isSafeInteger(cents)) throw new RangeError(`balance ${cents} is not integer cents`);
+      multi.set(k.account(i), String(cents), { PX: ttl });
+      multi.del(k.meta(i));
+      multi.hSet(k.meta(i), { c: 0, r: 0, e: cents, s: 0, x: 0, f: -1, a: -1 });
+      multi.pExpire(k.meta(i), ttl);
+    });
+    multi.del([k.stats, k.permits, k.waiters]);
+    multi.hSet(k.stats, { aborts: 0, denied: 0, lockLost: 0, maxServing: 0 });
+    multi.pExpire(k.stats, ttl);
+    multi.set(k.serving, '0', { PX: ttl });
+    multi.set(k.fence, '0', { PX: ttl });
+    const permits = init.permits ?? 0;
+    if (permits > 0) {
+      multi.rPush(k.permits, Array.from({ length: permits }, (_, i) => String(i)));
+      multi.pExpire(k.permits, ttl);
+    }
+    multi.xAdd(k.events, '*', { e: JSON.stringify({ kind: 'init', accounts: init.balances.length, permits }) });
+    multi.pExpire(k.events, ttl);
+    await this.#do(() => multi.exec());
+  }
+
+  /** Balances, expected money and counters, read in one MULTI so they agree with each other. */
+  async snapshot(accounts = this.#accounts): Promise<RunSnapshot> {
+    const k = this.keys;
+    const multi = this.#client.multi();
+    for (let i = 0; i < accounts; i++) multi.get(k.account(i)).hGetAll(k.meta(i));
+    multi.hGetAll(k.stats).get(k.serving).lLen(k.permits);
+    const replies = (await this.#do(() => multi.exec())) as unknown[];
+    const list: AccountSnapshot[] = [];
+    for (let i = 0; i < accounts; i++) {
+      const meta = (replies[2 * i + 1] ?? {}) as Record<string, string>;
+      const commits = int(meta.c);
+      const reflected = int(meta.r);
+      list.push({
+        balance: int(replies[2 * i]),
+        expected: int(meta.e),
+        commits,
+        reflected,
+        lostUpdates: commits - reflected,
+        staleWrites: int(meta.s),
+        fencedRejects: int(meta.x),
+      });
+    }
+    const stats = (replies[2 * accounts] ?? {}) as Record<string, string>;
+    const sum = (f: (a: AccountSnapshot) => number) => list.reduce((t, a) => t + f(a), 0);
+    return {
+      accounts: list,
+      balance: sum((a) => a.balance),
+      expected: sum((a) => a.expected),
+      lostUpdates: sum((a) => a.lostUpdates),
+      staleWrites: sum((a) => a.staleWrites),
+      fencedRejects: sum((a) => a.fencedRejects),
+      aborts: int(stats.aborts),
+      denied: int(stats.denied),
+      lockLost: int(stats.lockLost),
+      maxServing: int(stats.maxServing),
+      serving: int(replies[2 * accounts + 1]),
+      permitsFree: int(replies[2 * accounts + 2]),
+    };
+  }
+
+  /** Appends an event (any JSON value) to the run's stream. */
+  async publish(event: unknown): Promise<string> {
+    return this.#do(() => this.#client.xAdd(this.keys.events, '*', { e: JSON.stringify(event) }));
+  }
+
+  /** Events after stream id `after` (exclusive; default: from the start), oldest first. */
+  async readEvents<T = unknown>(after = '-', count = 10_000): Promise<Array<StoredEvent<T>>> {
+    const start = after === '-' ? '-' : `(${after}`;
+    const entries = await this.#do(() => this.#client.xRange(this.keys.events, start, '+', { COUNT: count }));
+    return (entries ?? []).map((entry) => ({ id: entry.id, event: JSON.parse(String(entry.message.e)) as T }));
+  }
+
+  /** Every key of the run (SCAN by prefix). */
+  async runKeys(): Promise<string[]> {
+    const found: string[] = [];
+    for await (const batch of this.#client.scanIterator({ MATCH: this.keys.pattern, COUNT: 500 })) found.push(...batch);
+    return found;
+  }
+
+  /** Deletes the run's keys (the TTL would remove them anyway). Returns how many were deleted. */
+  async cleanup(): Promise<number> {
+    const keys = await this.#do(() => this.runKeys());
+    if (keys.length === 0) return 0;
+    return this.#do(() => this.#client.unlink(keys));
+  }
+
+  close(): void {
+    disconnect(this.#client);
+  }
+}

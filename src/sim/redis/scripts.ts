@@ -1,0 +1,193 @@
+/**
+ * The Lua scripts of the Redis store, run with EVALSHA (falling back to EVAL once when the
+ * server does not have the script cached yet). A script runs atomically: that is what makes the
+ * `lua` strategy exact, and what keeps the bookkeeping (commits, reflected updates, expected
+ * money) consistent with the balance it describes. The race of `none` is not inside any
+ * script: its read and its write are two scripts with the window between them.
+ *
+ * Meta hash fields (see RunKeys.meta): c commits, r updates reflected in the balance,
+ * e expected cents, s stale writes, x fenced rejects, f last accepted fencing token, a last writer.
+ * Lost updates of an account = c - r at any moment.
+ */
+import { createHash } from 'node:crypto';
+import { ErrorReply } from 'redis';
+import type { RedisConn } from './connect.js';
+
+export class Script {
+  readonly sha: string;
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: RedisConn, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const options = { keys, arguments: args.map(String) };
+    try {
+      return await client.evalSha(this.sha, options);
+    } catch (error) {
+      if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(this.source, options);
+    }
+  }
+}
+
+const num = (expr: string) => `tonumber(${expr} or '0')`;
+
+/** KEYS acct, meta → {balance, reflected, commits}. A plain read: no lock, no version check. */
+export const READ = new Script(
+  'read',
+  `return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}}`,
+);
+
+// Records one committed update of `value` over a read that saw (seenValue, seenR): the new
+// balance reflects seenR + 1 updates; whatever else was reflected is now lost.
+const COMMIT = `
+local function commit(acct, meta, value, seenValue, seenR, ttl, agent)
+  redis.call('SET', acct, value, 'PX', ttl)
+  redis.call('HSET', meta, 'r', seenR + 1, 'a', agent)
+  redis.call('HINCRBY', meta, 'c', 1)
+  redis.call('HINCRBY', meta, 'e', value - seenValue)
+  redis.call('PEXPIRE', meta, ttl)
+end`;
+
+/**
+ * KEYS acct, meta; ARGV value, seenValue, seenR, seenC (-1: unknown), ttlMs, agent, fenceToken (-1: none).
+ * The SET of a read-modify-write: it writes whatever the balance is now (the race stays real),
+ * and records whether it was stale (a commit happened since the read).
+ * → {status (0 ok, 1 stale, -1 rejected by fencing), balance overwritten, its writer, updates erased}
+ */
+export const WRITE = new Script(
+  'write',
+  `${COMMIT}
+local token = tonumber(ARGV[7])
+if token >= 0 then
+  local last = ${num("redis.call('HGET', KEYS[2], 'f')")}
+  if token < last then
+    redis.call('HINCRBY', KEYS[2], 'x', 1)
+    return {-1, 0, -1, 0}
+  end
+  redis.call('HSET', KEYS[2], 'f', token)
+end
+local old = ${num("redis.call('GET', KEYS[1])")}
+local writer = tonumber(redis.call('HGET', KEYS[2], 'a') or '-1')
+local r = ${num("redis.call('HGET', KEYS[2], 'r')")}
+local c = ${num("redis.call('HGET', KEYS[2], 'c')")}
+local seenR = tonumber(ARGV[3])
+local stale = 0
+-- seenC -1: the store did not remember the read; fall back to comparing reflected updates.
+if (ARGV[4] == '-1' and r ~= seenR) or (ARGV[4] ~= '-1' and c ~= tonumber(ARGV[4])) then
+  stale = 1
+  redis.call('HINCRBY', KEYS[2], 's', 1)
+end
+commit(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), seenR, ARGV[5], ARGV[6])
+return {stale, old, writer, r - seenR}`,
+);
+
+/** KEYS acct, meta; ARGV value, seenValue, seenR, seenC, ttlMs, agent → 1 written, 0 changed since the read. */
+export const CAS = new Script(
+  'cas',
+  `${COMMIT}
+if ${num("redis.call('HGET', KEYS[2], 'c')")} ~= tonumber(ARGV[4]) then return 0 end
+commit(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5], ARGV[6])
+return 1`,
+);
+
+/**
+ * KEYS acct, meta, stats; ARGV delta, floor ('' = none), ttlMs, agent.
+ * Check-and-write in one step: adds delta unless the balance would go below floor.
+ * → {1, new balance} or {0, balance} when refused.
+ */
+export const ADD = new Script(
+  'add',
+  `local v = ${num("redis.call('GET', KEYS[1])")}
+local d = tonumber(ARGV[1])
+if ARGV[2] ~= '' and v + d < tonumber(ARGV[2]) then
+  redis.call('HINCRBY', KEYS[3], 'denied', 1)
+  return {0, v}
+end
+local nv = redis.call('INCRBY', KEYS[1], d)
+redis.call('HINCRBY', KEYS[2], 'r', 1)
+redis.call('HINCRBY', KEYS[2], 'c', 1)
+redis.call('HINCRBY', KEYS[2], 'e', d)
+redis.call('HSET', KEYS[2], 'a', ARGV[4])
+return {1, nv}`,
+);
+
+/**
+ * KEYS lock, fence; ARGV token, lockTtlMs, keyTtlMs, fenced (1/0).
+ * SET NX PX; with fencing, the fencing token is taken in the same atomic step as the lock.
+ * → {1, fencing token or 0} when taken, {0, ms the lock still lives} when held by another.
+ */
+export const LOCK = new Script(
+  'lock',
+  `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if ARGV[4] == '1' then
+    local t = redis.call('INCR', KEYS[2])
+    redis.call('PEXPIRE', KEYS[2], ARGV[3])
+    return {1, t}
+  end
+  return {1, 0}
+end
+return {0, redis.call('PTTL', KEYS[1])}`,
+);
+
+// Compare-and-delete: only the holder's token releases the lock (an expired holder must not
+// release the next holder's lock). Wakes one lock waiter through the one-element wake list.
+const RELEASE = `
+local function release(lock, wake, token, ttl)
+  if redis.call('GET', lock) ~= token then return 0 end
+  redis.call('DEL', lock)
+  redis.call('RPUSH', wake, 1)
+  redis.call('LTRIM', wake, 0, 0)
+  redis.call('PEXPIRE', wake, ttl)
+  return 1
+end`;
+
+/** KEYS lock, wake, stats; ARGV token, keyTtlMs → 1 released, 0 the lock had expired (counted as lockLost). */
+export const UNLOCK = new Script(
+  'unlock',
+  `${RELEASE}
+local ok = release(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+if ok == 0 then redis.call('HINCRBY', KEYS[3], 'lockLost', 1) end
+return ok`,
+);
+
+/**
+ * KEYS waiters, lock, lockWake, myWake, stats; ARGV token, keyTtlMs.
+ * The first half of a condition wait, atomically: register as a waiter, then release the lock,
+ * so a notify between the release and our BLPOP cannot be lost (it lands in our wake list).
+ */
+export const WAIT = new Script(
+  'wait',
+  `${RELEASE}
+redis.call('SADD', KEYS[1], KEYS[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('DEL', KEYS[4])
+-- token '': the agent did not hold the lock (a program without one), nothing to release.
+if ARGV[1] == '' then return 0 end
+local ok = release(KEYS[2], KEYS[3], ARGV[1], ARGV[2])
+if ok == 0 then redis.call('HINCRBY', KEYS[5], 'lockLost', 1) end
+return ok`,
+);
+
+/** KEYS waiters; ARGV keyTtlMs. Wakes every registered waiter (their wake lists are set members). */
+export const NOTIFY_ALL = new Script(
+  'notifyAll',
+  `local ws = redis.call('SMEMBERS', KEYS[1])
+for _, w in ipairs(ws) do
+  redis.call('RPUSH', w, 1)
+  redis.call('PEXPIRE', w, ARGV[1])
+end
+redis.call('DEL', KEYS[1])
+return #ws`,
+);
+
+/** KEYS serving, stats → customers at a window now; tracks the maximum. */
+export const ENTER = new Script(
+  'enter',
+  `local n = redis.call('INCR', KEYS[1])
+if n > ${num("redis.call('HGET', KEYS[2], 'maxServing')")} then redis.call('HSET', KEYS[2], 'maxServing', n) end
+return n`,
+);

@@ -1,0 +1,310 @@
+/**
+ * RedisStore: performs the steps of src/sim/steps.ts on Redis, for one agent. Each agent has its
+ * own connection, because WATCH state and blocking commands (BLPOP) belong to a connection.
+ *
+ *   read       WATCH (if `watch`) + a read-only script: GET balance and its bookkeeping
+ *   write      SET via a script that also records staleness (the race stays real: it writes
+ *              whatever is there; the read and the write are separate round trips)
+ *   cas        after a watched read: MULTI / SET / EXEC (an abort is counted, returns false);
+ *              without WATCH: a Lua compare-and-set on the commit counter
+ *   add        INCRBY in MULTI with its bookkeeping; with `floor` (or addVia 'script') a Lua
+ *              check-and-write that never goes below the floor
+ *   lock       SET lock token NX PX lockTtl (random token); waiters block in BLPOP on a wake
+ *              list an unlock pushes to, bounded by the lock's remaining TTL (no polling loop)
+ *   unlock     compare-and-delete script (an expired holder releases nothing: counted lockLost)
+ *   fenced     lock also takes a fencing token (INCR, same script); writes carry the newest
+ *              token the agent holds and the write script rejects older ones than it accepted
+ *   acquire    counting semaphore = a list of K permits: BLPOP takes one, release RPUSHes it
+ *              back (simple and blocking; a holder that dies keeps its permit: no lease)
+ *   wait       condition wait: one script registers the agent as a waiter and releases lock 0,
+ *              then BLPOP on the agent's wake list, then lock 0 again; notifyAll pushes to
+ *              every registered waiter's list
+ *   enter/leave INCR/DECR of the serving counter, with the maximum tracked
+ *   window     not a step: the interpreter sleeps; perform() returns at once
+ */
+import { randomUUID } from 'node:crypto';
+import { WatchError } from 'redis';
+import type { Step, StepResults } from '../steps.js';
+import { connectRedis, disconnect, displayUrl, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
+import { RedisConnectionLostError, RedisWaitTimeoutError } from './errors.js';
+import type { RunKeys } from './keys.js';
+import { ADD, CAS, ENTER, LOCK, NOTIFY_ALL, READ, UNLOCK, WAIT, WRITE } from './scripts.js';
+
+export interface RedisStoreOptions {
+  /** Index of the agent (recorded as last writer; names its wake list). */
+  agent: number;
+  keys: RunKeys;
+  /** Lease of a lock (--lock-ttl), default 5000 ms. */
+  lockTtlMs?: number;
+  /** `fenced` strategy: locks hand out fencing tokens and writes carry them. */
+  fenced?: boolean;
+  /** How `add` without a floor is done: INCRBY (default) or the Lua check-and-write script. */
+  addVia?: 'incrby' | 'script';
+  /** Longest a lock, permit or condition wait blocks before RedisWaitTimeoutError (default 10 s). */
+  blockTimeoutMs?: number;
+  /** Longest any one step may take before the connection is dropped (default blockTimeoutMs + 5 s). */
+  stepTimeoutMs?: number;
+}
+
+/** What the last `write` step did, for lost-update stories and the fenced report. */
+export interface WriteOutcome {
+  account: number;
+  /** 'stale': wrote over a commit it never read; 'rejected': fencing token older than the last accepted. */
+  status: 'ok' | 'stale' | 'rejected';
+  /** Balance it overwrote, and the agent that wrote it (-1 unknown). */
+  overwrote: number;
+  overwroteBy: number;
+  /** Updates this write erased (reflected before, not after). */
+  erased: number;
+}
+
+interface Held {
+  token: string;
+  fence: number;
+}
+
+export class RedisStore {
+  readonly agent: number;
+  readonly keys: RunKeys;
+  lastWrite: WriteOutcome | undefined;
+  readonly #client: RedisConn;
+  readonly #url: string;
+  readonly #lockTtlMs: number;
+  readonly #fenced: boolean;
+  readonly #addVia: 'incrby' | 'script';
+  readonly #blockMs: number;
+  readonly #stepMs: number;
+  /** Per account, the commit count seen by this agent's last read (exact stale detection). */
+  readonly #seen = new Map<number, { r: number; c: number }>();
+  readonly #watching = new Set<number>();
+  readonly #held = new Map<number, Held>();
+  #lost: Error | undefined;
+
+  /** Opens the agent's own connection. */
+  static async open(url: string, options: RedisStoreOptions, connect: ConnectOptions = {}): Promise<RedisStore> {
+    const client = await connectRedis(url, { name: `bank-sim-${options.keys.runId}-agent-${options.agent}`, ...connect });
+    return new RedisStore(client, url, options);
+  }
+
+  constructor(client: RedisConn, url: string, options: RedisStoreOptions) {
+    this.#client = client;
+    this.#url = url;
+    this.agent = options.agent;
+    this.keys = options.keys;
+    this.#lockTtlMs = options.lockTtlMs ?? 5000;
+    this.#fenced = options.fenced ?? false;
+    this.#addVia = options.addVia ?? 'incrby';
+    this.#blockMs = options.blockTimeoutMs ?? 10_000;
+    this.#stepMs = options.stepTimeoutMs ?? this.#blockMs + 5000;
+  }
+
+  /** The fencing token of each lock this agent believes it holds. */
+  get fencingTokens(): ReadonlyMap<number, number> {
+    return new Map([...this.#held].map(([n, h]) => [n, h.fence]));
+  }
+
+  /**
+   * Performs one step. Connection trouble becomes RedisConnectionLostError; a step that takes
+   * longer than stepTimeoutMs drops the connection (so no late reply can be mistaken for
+   * another's) and throws the same.
+   */
+  async perform<S extends Step>(step: S): Promise<StepResults[S['op']]> {
+    if (this.#lost) throw this.#lost;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#lost = new RedisConnectionLostError(`Redis at ${displayUrl(this.#url)} did not answer step '${step.op}' within ${this.#stepMs} ms`);
+        disconnect(this.#client);
+        reject(this.#lost);
+      }, this.#stepMs);
+    });
+    try {
+      return (await Promise.race([this.#perform(step), deadline])) as StepResults[S['op']];
+    } catch (error) {
+      const translated = translateLost(error, this.#url);
+      if (translated instanceof RedisConnectionLostError) this.#lost = translated;
+      throw translated;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Appends an event (any JSON value) to the run's stream. */
+  async publish(event: unknown): Promise<string> {
+    try {
+      return await this.#client.xAdd(this.keys.events, '*', { e: JSON.stringify(event) });
+    } catch (error) {
+      throw translateLost(error, this.#url);
+    }
+  }
+
+  close(): void {
+    disconnect(this.#client);
+  }
+
+  async #perform(step: Step): Promise<unknown> {
+    const k = this.keys;
+    switch (step.op) {
+      case 'read':
+        return this.#read(step.account, step.watch ?? false);
+      case 'write':
+        return this.#write(step.account, step.seen.value, step.seen.version, step.value);
+      case 'cas':
+        return this.#cas(step.account, step.seen.value, step.seen.version, step.value);
+      case 'add':
+        return this.#add(step.account, step.delta, step.floor);
+      case 'lock':
+        await this.#lock(step.lock, true);
+        return undefined;
+      case 'tryLock':
+        return this.#lock(step.lock, false);
+      case 'unlock':
+        await this.#unlock(step.lock);
+        return undefined;
+      case 'acquire': {
+        const got = await this.#client.blPop(k.permits, this.#blockMs / 1000);
+        if (!got) throw new RedisWaitTimeoutError(`agent ${this.agent}: no teller permit free within ${this.#blockMs} ms`);
+        return undefined;
+      }
+      case 'release':
+        await this.#client.multi().rPush(k.permits, '1').pExpire(k.permits, k.ttlMs).exec();
+        return undefined;
+      case 'wait':
+        await this.#wait();
+        return undefined;
+      case 'notifyAll':
+        await NOTIFY_ALL.run(this.#client, [k.waiters], [k.ttlMs]);
+        return undefined;
+      case 'enter':
+        await ENTER.run(this.#client, [k.serving, k.stats], []);
+        return undefined;
+      case 'leave':
+        await this.#client.decr(k.serving);
+        return undefined;
+      case 'window':
+        return undefined;
+    }
+  }
+
+  async #read(account: number, watch: boolean): Promise<StepResults['read']> {
+    const k = this.keys;
+    if (watch) {
+      await this.#client.watch(k.account(account));
+      this.#watching.add(account);
+    }
+    const [value, r, c] = (await READ.run(this.#client, [k.account(account), k.meta(account)], [])) as [number, number, number];
+    this.#seen.set(account, { r, c });
+    return { value, version: r };
+  }
+
+  #seenCommits(account: number, version: number): number {
+    const seen = this.#seen.get(account);
+    return seen && seen.r === version ? seen.c : -1;
+  }
+
+  /** The newest fencing token this agent holds (it may not know its lease has expired). */
+  #fenceToken(): number {
+    if (!this.#fenced) return -1;
+    let token = -1;
+    for (const h of this.#held.values()) token = Math.max(token, h.fence);
+    return token;
+  }
+
+  async #write(account: number, seenValue: number, seenR: number, value: number): Promise<void> {
+    const k = this.keys;
+    const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent, this.#fenceToken()];
+    const [status, overwrote, overwroteBy, erased] = (await WRITE.run(this.#client, [k.account(account), k.meta(account)], args)) as number[];
+    this.lastWrite = {
+      account,
+      status: status === -1 ? 'rejected' : status === 1 ? 'stale' : 'ok',
+      overwrote: overwrote ?? 0,
+      overwroteBy: overwroteBy ?? -1,
+      erased: Math.max(0, erased ?? 0),
+    };
+  }
+
+  async #cas(account: number, seenValue: number, seenR: number, value: number): Promise<boolean> {
+    const k = this.keys;
+    const watched = this.#watching.has(account);
+    // EXEC ends every WATCH of the connection, successful or not.
+    this.#watching.clear();
+    if (!watched) {
+      const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent];
+      return (await CAS.run(this.#client, [k.account(account), k.meta(account)], args)) === 1;
+    }
+    const meta = k.meta(account);
+    try {
+      await this.#client
+        .multi()
+        .set(k.account(account), String(value), { PX: k.ttlMs })
+        .hSet(meta, { r: seenR + 1, a: this.agent })
+        .hIncrBy(meta, 'c', 1)
+        .hIncrBy(meta, 'e', value - seenValue)
+        .pExpire(meta, k.ttlMs)
+        .exec();
+      return true;
+    } catch (error) {
+      if (!(error instanceof WatchError)) throw error;
+      // EXEC returned nil: a watched key changed after our WATCH.
+      await this.#client.hIncrBy(k.stats, 'aborts', 1);
+      return false;
+    }
+  }
+
+  async #add(account: number, delta: number, floor: number | undefined): Promise<StepResults['add']> {
+    const k = this.keys;
+    if (floor !== undefined || this.#addVia === 'script') {
+      const args = [delta, floor ?? '', k.ttlMs, this.agent];
+      const [ok, value] = (await ADD.run(this.#client, [k.account(account), k.meta(account), k.stats], args)) as [number, number];
+      return { ok: ok === 1, value };
+    }
+    const meta = k.meta(account);
+    // INCRBY is the atomic update; the bookkeeping rides in the same MULTI so it never disagrees.
+    const [value] = await this.#client
+      .multi()
+      .incrBy(k.account(account), delta)
+      .hIncrBy(meta, 'r', 1)
+      .hIncrBy(meta, 'c', 1)
+      .hIncrBy(meta, 'e', delta)
+      .hSet(meta, 'a', this.agent)
+      .exec();
+    return { ok: true, value: Number(value) };
+  }
+
+  async #lock(n: number, blocking: boolean): Promise<boolean> {
+    const k = this.keys;
+    const token = randomUUID();
+    const deadline = Date.now() + this.#blockMs;
+    for (;;) {
+      const [ok, x] = (await LOCK.run(this.#client, [k.lock(n), k.fence], [token, this.#lockTtlMs, k.ttlMs, this.#fenced ? 1 : 0])) as [number, number];
+      if (ok === 1) {
+        this.#held.set(n, { token, fence: x });
+        return true;
+      }
+      if (!blocking) return false;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new RedisWaitTimeoutError(`agent ${this.agent}: lock ${n} not free within ${this.#blockMs} ms`);
+      // Sleep in BLPOP until an unlock pushes to the wake list, or at most until the holder's
+      // lease runs out (x = its PTTL), then try again.
+      const ms = Math.max(1, Math.min(x > 0 ? x : 1, left, 1000));
+      await this.#client.blPop(k.lockWake(n), ms / 1000);
+    }
+  }
+
+  async #unlock(n: number): Promise<void> {
+    const held = this.#held.get(n);
+    this.#held.delete(n);
+    if (!held) return;
+    await UNLOCK.run(this.#client, [this.keys.lock(n), this.keys.lockWake(n), this.keys.stats], [held.token, this.keys.ttlMs]);
+  }
+
+  async #wait(): Promise<void> {
+    const k = this.keys;
+    const held = this.#held.get(0);
+    this.#held.delete(0);
+    await WAIT.run(this.#client, [k.waiters, k.lock(0), k.lockWake(0), k.wake(this.agent), k.stats], [held?.token ?? '', k.ttlMs]);
+    const woke = await this.#client.blPop(k.wake(this.agent), this.#blockMs / 1000);
+    if (!woke) throw new RedisWaitTimeoutError(`agent ${this.agent}: waited ${this.#blockMs} ms for funds and nobody notified`);
+    await this.#lock(0, true);
+  }
+}

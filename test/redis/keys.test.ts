@@ -1,0 +1,102 @@
+/**
+ * A shared server keeps nothing after a run: every key the run writes is under its prefix and
+ * carries a TTL, even without cleanup (a killed run). Events come back through the run's stream.
+ */
+import { describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/sim/redis/connect.js';
+import { boundedWithdraw, deposit, notifyingDeposit, tellerVisit, waitingWithdraw } from '../helpers/redis-programs.js';
+import { drive, openRun, useRedisServer } from '../helpers/redis.js';
+
+const server = useRedisServer();
+
+describe('run keys', () => {
+  it('every key written by every kind of step has the run prefix and a TTL; they expire without cleanup', async () => {
+    const TTL = 1500;
+    const fx = await openRun(server().url, 3, { balances: [500, 0], permits: 2 }, { fenced: true, lockTtlMs: 1000 }, TTL);
+    const raw = await connectRedis(server().url);
+    try {
+      const [a, b, c] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
+      const waiter = drive(a, () => waitingWithdraw(600), 1);
+      await new Promise((r) => setTimeout(r, 50));
+      await Promise.all([
+        waiter,
+        drive(b, () => notifyingDeposit(100), 2),
+        drive(c, () => deposit('watch', 100), 3),
+        drive(c, () => deposit('fenced', 100), 1).then(() => drive(c, () => tellerVisit(true), 2)),
+      ]);
+      await drive(b, () => boundedWithdraw(50), 1);
+      await drive(b, () => deposit('incrby', 100), 1);
+      await b.perform({ op: 'add', account: 1, delta: 7 });
+      await fx.run.publish({ kind: 'test' });
+
+      const all = await raw.keys('*');
+      expect(all.length).toBeGreaterThan(8);
+      for (const key of all) {
+        expect(key.startsWith(fx.run.keys.prefix), key).toBe(true);
+        const pttl = await raw.pTTL(key);
+        expect(pttl, `${key} has no TTL`).toBeGreaterThan(0);
+        expect(pttl).toBeLessThanOrEqual(TTL);
+      }
+      // Nothing is cleaned up here: the TTL alone empties the server, as after a killed run.
+      await new Promise((r) => setTimeout(r, TTL + 200));
+      expect(await raw.keys('*')).toEqual([]);
+    } finally {
+      raw.destroy();
+      await fx.close();
+    }
+  });
+
+  it('cleanup() deletes the run keys and only those', async () => {
+    const mine = await openRun(server().url, 1, { balances: [0] });
+    const other = await openRun(server().url, 1, { balances: [0] });
+    try {
+      await drive(mine.stores[0]!, () => deposit('lock', 100), 2);
+      expect((await mine.run.runKeys()).length).toBeGreaterThan(0);
+      expect(await mine.run.cleanup()).toBeGreaterThan(0);
+      expect(await mine.run.runKeys()).toEqual([]);
+      expect((await other.run.snapshot()).balance).toBe(0);
+      expect((await other.run.runKeys()).length).toBeGreaterThan(0);
+    } finally {
+      await mine.close();
+      await other.close();
+    }
+  });
+});
+
+describe('events', () => {
+  it('agents publish to the run stream and the coordinator reads them back in order, incrementally', async () => {
+    const fx = await openRun(server().url, 2, { balances: [0] });
+    try {
+      const [a, b] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
+      const first = await fx.run.readEvents<{ kind: string }>();
+      expect(first.map((e) => e.event.kind)).toEqual(['init']);
+      await a.publish({ kind: 'write', agent: 0, value: 100 });
+      await b.publish({ kind: 'lost', agent: 1, value: 0 });
+      const next = await fx.run.readEvents<{ kind: string; agent: number }>(first.at(-1)!.id);
+      expect(next.map((e) => [e.event.kind, e.event.agent])).toEqual([
+        ['write', 0],
+        ['lost', 1],
+      ]);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('a stale write reports what it overwrote and how many updates it erased', async () => {
+    const fx = await openRun(server().url, 2, { balances: [0] });
+    try {
+      const [a, b] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
+      const seenA = await a.perform({ op: 'read', account: 0 });
+      for (let i = 0; i < 3; i++) {
+        const seen = await b.perform({ op: 'read', account: 0 });
+        await b.perform({ op: 'write', account: 0, seen, value: seen.value + 100 });
+      }
+      await a.perform({ op: 'write', account: 0, seen: seenA, value: seenA.value + 100 });
+      expect(a.lastWrite).toEqual({ account: 0, status: 'stale', overwrote: 300, overwroteBy: 1, erased: 3 });
+      const snap = await fx.run.snapshot();
+      expect(snap).toMatchObject({ balance: 100, expected: 400, lostUpdates: 3, staleWrites: 1 });
+    } finally {
+      await fx.close();
+    }
+  });
+});
