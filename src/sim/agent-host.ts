@@ -146,7 +146,10 @@ export async function agentLoop(p: AgentParts): Promise<void> {
       if (slots > 1) alignAt(shared, slot, p.agents);
       store.slot = slot;
       Atomics.store(c, cell(A.SLOT), slot);
-      const next = rng(agentSeed(config.seed, me)); // the same inputs in every trial
+      // The same inputs in every trial; pauses between transactions draw from a stream of their
+      // own, so the amounts depend on the seed alone (the explorer draws the same ones).
+      const next = rng(agentSeed(config.seed, me));
+      const pace = rng(agentSeed(config.seed, me) ^ 0x2545f491);
       try {
         for (let op = 1; op <= config.ops; op++) {
           host.crashPending = config.crashAt && config.crashAt.agent === me && config.crashAt.op === op ? op : 0;
@@ -157,7 +160,7 @@ export async function agentLoop(p: AgentParts): Promise<void> {
           Atomics.add(c, cell(A.MOVED), tx.amount);
           Atomics.add(c, shared.slot(slot, SLOT.TRANSACTIONS), 1);
           if (op < config.ops) {
-            const idled = host.idle(between(next, Math.floor(every / 2), every));
+            const idled = host.idle(between(pace, Math.floor(every / 2), every));
             if (idled) await idled;
           }
           if (Atomics.load(c, G.CONTROL) === CONTROL.STOPPING || Atomics.load(c, G.ABORT) === 1) throw new Abandoned();

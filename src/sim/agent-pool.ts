@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { Condition, Mutex, RLock, Semaphore, watchWorker } from '../sync/index.js';
 import type { AgentData } from './agent.js';
 import type { SimConfig } from './config.js';
-import { A, CONTROL, G, S, Shared, STATES, type AgentState } from './layout.js';
+import { A, CONTROL, G, S, Shared, SLOT, STATES, type AgentState } from './layout.js';
 import { agentName, rolesOf, type Role } from './programs.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 import type { SyncHandles } from './thread-store.js';
@@ -116,8 +116,12 @@ export class AgentPool {
       Atomics.store(cells, this.shared.agent(index, A.STATE), S.dead);
       // Semaphores have no owner: give back the permits the dead agent held, as the robust
       // locks do for the locks it held.
+      const slot = Atomics.load(cells, this.shared.agent(index, A.SLOT));
+      // A customer who dies at the window is no longer being served (uncounted before its
+      // permit goes back, or the next customer would be counted beside a ghost).
+      if (Atomics.exchange(cells, this.shared.agent(index, A.SERVING), 0) === 1) Atomics.sub(cells, this.shared.slot(slot, SLOT.SERVING_NOW), 1);
       const permits = Atomics.exchange(cells, this.shared.agent(index, A.PERMITS), 0);
-      if (permits > 0) this.semaphores[Atomics.load(cells, this.shared.agent(index, A.SLOT))]?.release(permits);
+      if (permits > 0) this.semaphores[slot]?.release(permits);
       this.crashed.push({ agent: label, message: error || `died in transaction ${tx + 1} (exit code ${code})` });
     } else {
       this.crashed.push({ agent: label, message: error || `exit code ${code}` });

@@ -69,6 +69,7 @@ export const A = {
   NEXT_STEP: 10, // the step it will take next (index in STEP_NAMES + 1), for step mode
   PERMITS: 11, // teller permits it holds (given back for it if it dies)
   SLOT: 12, // the slot it is working on
+  SERVING: 13, // 1 while it is at a teller window (taken off the count for it if it dies there)
 } as const;
 const AGENT_CELLS = 16;
 

@@ -178,12 +178,14 @@ export class ThreadStore {
         this.funds[slot]!.notifyAll();
         return undefined;
       case 'enter': {
+        Atomics.store(this.cells, this.cell(A.SERVING), 1);
         const now = Atomics.add(this.cells, sh.slot(slot, SLOT.SERVING_NOW), 1) + 1;
         sh.noteMax(sh.slot(slot, SLOT.SERVING_MAX), now);
         return undefined;
       }
       case 'leave':
         Atomics.sub(this.cells, sh.slot(slot, SLOT.SERVING_NOW), 1);
+        Atomics.store(this.cells, this.cell(A.SERVING), 0);
         return undefined;
       case 'move':
       case 'window':

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { preset, type ScenarioName, type SimConfig } from '../../src/sim/config.js';
+import { drawTx } from '../../src/sim/programs.js';
+import { agentSeed, rng } from '../../src/sim/rng.js';
 import { Simulation } from '../../src/sim/simulation.js';
 
 const config = (scenario: ScenarioName, extra: Partial<SimConfig> = {}): SimConfig => ({ ...preset(scenario), ...extra });
@@ -91,14 +93,35 @@ describe('faults', () => {
     expect(report.violations).toEqual([{ name: 'agents', reason: 'C crashed: died in transaction 2 (exit code 70)' }]);
   });
 
-  it('stop() releases agents blocked on a lock and the run finishes', async () => {
+  // --crash hooks the interpreter once: the agent dies at the first window of its transaction,
+  // holding whatever that strategy holds there, in every scenario and strategy.
+  it.each([
+    ['tellers', 'semaphore', { permits: 1, ops: 3 }, 'C2'], // dies holding the only teller permit
+    ['transfer', 'mutex', { order: 'global', ops: 5, windowUs: 500 }, 'T2'], // dies holding one account lock
+    ['race', 'atomic', { depositors: 3, ops: 5 }, 'B'], // dies between its read and its CAS
+  ] as const)('a crash in %s/%s is reported by name; what it held is recovered; the others finish', async (scenario, sync, extra, name) => {
+    const sim = new Simulation(config(scenario, { sync, ...extra, crashAt: { agent: 1, op: 2 } }));
+    const report = await sim.run();
+    expect(report.crashed).toEqual([{ agent: name, message: 'died in transaction 2 (exit code 70)' }]);
+    expect(report.agents[1]!.state).toBe('dead');
+    expect(report.agents.filter((a, i) => i !== 1).every((a) => a.state === 'done' && a.transactions === extra.ops)).toBe(true);
+    expect(report.violations).toEqual([{ name: 'agents', reason: `${name} crashed: died in transaction 2 (exit code 70)` }]);
+    expect(report.balance).toBe(report.expected); // it died before writing anything
+  });
+
+  it('stop() releases agents blocked on a lock: the run ends early, says it was interrupted, and no transaction is torn', async () => {
     const sim = new Simulation(config('race', { sync: 'mutex', ops: 1000, windowUs: 5000 }));
     const done = sim.run();
     while (sim.snapshot().transactions < 3) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
     sim.stop();
     const report = await done;
-    expect(report.transactions).toBeLessThan(10_000);
+    expect(performance.now() - t0).toBeLessThan(1500); // blocked agents poll for the stop every 50 ms
+    expect(report.interrupted).toBe(true);
+    expect(report.transactions).toBeGreaterThanOrEqual(3);
+    expect(report.transactions).toBeLessThan(100); // 10,000 were asked for; a 5 ms window allows ~200/s
     expect(report.balance).toBe(report.expected);
+    expect(report.balance).toBe(report.transactions * 100);
     expect(report.agents.every((a) => a.state === 'done')).toBe(true);
   });
 
@@ -109,10 +132,18 @@ describe('faults', () => {
 });
 
 describe('seeds', () => {
-  it('the same seed gives the same amounts: locked runs end on the same balance', async () => {
-    const a = await new Simulation(config('condition', { sync: 'condition', timeScale: 0.01, seed: 7, ops: 5 })).run();
-    const b = await new Simulation(config('condition', { sync: 'condition', timeScale: 0.01, seed: 7, ops: 5 })).run();
-    const deposited = (r: typeof a) => r.agents.filter((x) => x.role === 'depositor').map((x) => x.movedCents);
-    expect(deposited(a)).toEqual(deposited(b));
+  it('the seed fixes every amount: each agent moves exactly what its seeded generator draws', async () => {
+    const c = config('condition', { sync: 'condition', timeScale: 0.01, seed: 7, ops: 5 });
+    const report = await new Simulation(c).run();
+    const depositors = report.agents.filter((a) => a.role === 'depositor');
+    const drawn = (seed: number) =>
+      depositors.map((_, i) => {
+        const next = rng(agentSeed(seed, i));
+        let sum = 0;
+        for (let op = 0; op < 5; op++) sum += drawTx('depositor', next, { ...c, seed }).amount;
+        return sum;
+      });
+    expect(depositors.map((a) => a.movedCents)).toEqual(drawn(7));
+    expect(drawn(8)).not.toEqual(drawn(7)); // another seed, other amounts
   });
 });
