@@ -24,12 +24,21 @@ export function describeConfig(c: SimConfig): string {
 
 /** The first lost update of the run, explained in words from the trace. */
 export function firstLostUpdate(events: TraceEvent[], names: readonly string[], noun = 'updates'): string | null {
+  return lostUpdateStories(events, names, noun)[0] ?? null;
+}
+
+/** The first lost update, and the stale write that erased the most (when it erased several). */
+export function lostUpdateStories(events: TraceEvent[], names: readonly string[], noun = 'updates'): string[] {
   const teller = new StoryTeller(names, noun);
+  let first: string | null = null;
+  let biggest: { story: string; erased: number } | null = null;
   for (const e of events) {
     const story = teller.feed(e);
-    if (story) return story;
+    if (!story) continue;
+    first ??= story;
+    if (e.aux3 > 1 && (!biggest || e.aux3 > biggest.erased)) biggest = { story, erased: e.aux3 };
   }
-  return null;
+  return [first, biggest?.story].filter((s): s is string => s !== null && s !== undefined);
 }
 
 /** The verdict in one line per violation, naming the invariant and the figure that broke it. */
@@ -69,8 +78,9 @@ export function formatRun(r: Report, config: SimConfig, names: readonly string[]
   if (waits > 0) lines.push(`  time waiting   ${Math.round(waits)} ms over all agents`);
   if (r.deadlock) lines.push(chalk.red(`  DEADLOCK: ${r.deadlock.text}`));
   for (const c of r.crashed) lines.push(chalk.red(`  CRASHED: agent ${c.agent}: ${c.message}`));
-  const story = firstLostUpdate(events, names, noun);
+  const [story, worst] = lostUpdateStories(events, names, noun);
   if (story) lines.push('', `  ${chalk.yellow('How an update got lost:')} ${story}`);
+  if (worst) lines.push(`  ${chalk.yellow('One write, several lost:')} ${worst}`);
   lines.push('');
   lines.push(...verdictLines(r, config));
   return lines.join('\n');

@@ -90,14 +90,18 @@ export class StoryTeller {
 }
 
 /** A lost update in words: "B read $4.00, then wrote $5.00 over $9.00: 4 deposits (A, C, D, E) lost". */
-export function explainLost(lost: TraceEvent, wrote: number, names: readonly string[], erasedBy: string[] = [], noun = 'updates'): string {
+export function explainLost(lost: TraceEvent, wrote: number, names: readonly string[], writersBetween: string[] = [], noun = 'updates'): string {
   const who = names[lost.agent] ?? `agent ${lost.agent + 1}`;
-  const count = Math.max(1, lost.aux3, erasedBy.length);
-  const whose = erasedBy.length > 0 ? erasedBy : lost.aux2 >= 0 && names[lost.aux2] ? [names[lost.aux2]!] : [];
+  // The count is exact (the store's versions); the names come from the trace: the latest
+  // writers since the read, as many as were erased (an earlier one may already have been
+  // erased by another stale write).
+  const count = lost.aux3 > 0 ? lost.aux3 : Math.max(1, unique(writersBetween).length);
+  const latest = unique([...writersBetween].reverse()).slice(0, count).reverse();
+  const whose = latest.length > 0 ? latest : lost.aux2 >= 0 && names[lost.aux2] ? [names[lost.aux2]!] : [];
   const head = `${who} read ${money(lost.value)}, then wrote ${money(wrote)} over ${money(lost.aux)}: `;
   const singular = noun.replace(/s$/, '');
-  if (count === 1) return head + (whose.length ? `${whose[0]}'s ${singular} is lost` : `1 ${singular} lost`);
-  return head + `${count} ${noun}${whose.length ? ` (${unique(whose).join(', ')})` : ''} lost`;
+  if (count === 1) return head + (whose.length ? `${whose[whose.length - 1]}'s ${singular} is lost` : `1 ${singular} lost`);
+  return head + `${count} ${noun}${whose.length ? ` (${whose.join(', ')})` : ''} lost`;
 }
 
 function unique(list: string[]): string[] {

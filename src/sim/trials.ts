@@ -46,6 +46,8 @@ export interface TrialsResult {
 export interface TrialsOptions {
   trials: number;
   signal?: AbortSignal;
+  /** Trial states per barrier; by default STRIDE for short trials, else 1 (see strideFor). */
+  stride?: number;
   /** Called now and then with the trials done so far. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -59,7 +61,7 @@ export function strideFor(c: SimConfig, trials: number): number {
 export async function runTrials(config: SimConfig, options: TrialsOptions): Promise<TrialsResult> {
   const c = validate({ ...config });
   const total = options.trials;
-  const stride = strideFor(c, total);
+  const stride = Math.max(1, Math.min(options.stride ?? strideFor(c, total), total));
   const pool = new AgentPool(c, stride, { trace: false });
   const groups = new Map<string, TrialOutcome>();
   // Judging costs microseconds (it writes sentences); the raw figures repeat, so each distinct
