@@ -31,7 +31,7 @@ describe('npm run bench -- --quick', () => {
       for (const row of rows) expect(row.split('|').length).toBe(width);
       expect(rows[1]).toMatch(/^\| ---( \| ---)* \|$/);
     }
-    expect(md).toMatch(/\| Mutex \(barging\) \| \d+\.\d \(/);
+    expect(md).toMatch(/\| Mutex \(barging\) \| \d[\d,]*(\.\d+)? \(/); // 3 significant digits: 21.1, or 102 on a busy machine
     expect(md).toMatch(/Overhead: \*\*-?\d+\.\d%\*\*/);
   });
 });
