@@ -73,8 +73,8 @@ async function simulate(sim: RedisSimulation, signal: AbortSignal): Promise<Repo
 }
 
 function exitFor(cmd: Command, reports: Report[], signal: AbortSignal): number {
-  if (signal.aborted || reports.some((r) => r.interrupted)) return EXIT.INTERRUPTED;
   if (reports.some((r) => r.redis?.failure)) return EXIT.FAILED;
+  if (signal.aborted || reports.some((r) => r.interrupted)) return EXIT.INTERRUPTED;
   return cmd.check && reports.some((r) => !r.ok) ? EXIT.VIOLATED : EXIT.OK;
 }
 

@@ -19,7 +19,7 @@ import { ACTIONS, type TraceEvent } from '../trace.js';
 import { judge, type Outcome } from '../verdict.js';
 import { Crashed, serveRun } from './agent.js';
 import { connectRedis, disconnect, displayUrl, newRunId, translateLost, type RedisConn } from './connect.js';
-import { RedisJoinTimeoutError } from './errors.js';
+import { RedisConnectionLostError, RedisJoinTimeoutError } from './errors.js';
 import { RunKeys, TICKETS_KEY } from './keys.js';
 import { CTRL, GROUP, type AgentEnd, type AgentsOn, type Dispatch, type EventTuple, type Job, type Joined, type RunSpec, type Ticket } from './protocol.js';
 import { RedisRun, type RunSnapshot } from './run.js';
@@ -140,7 +140,9 @@ export class RedisSimulation {
       config: this.config,
       lockTtlMs: this.options.lockTtlMs,
       dispatch: this.options.dispatch,
-      claimIdleMs: this.options.claimIdleMs ?? Math.max(2000, 2 * this.options.lockTtlMs),
+      // A live agent's transaction may wait out a lock's TTL: claim only after that (at least once:
+      // a transaction claimed from a live but slow agent runs twice, each run a committed update).
+      claimIdleMs: this.options.claimIdleMs ?? (this.config.sync === 'lock' || this.config.sync === 'fenced' ? this.options.lockTtlMs + 1000 : 1000),
     };
   }
 
@@ -170,11 +172,13 @@ export class RedisSimulation {
       await this.watch();
     } catch (error) {
       const lost = translateLost(error, this.options.url);
-      if (this.status === 'starting' || !(lost instanceof Error) || lost.name !== 'RedisConnectionLostError') {
-        await this.dispose(false);
+      const connectionLost = lost instanceof RedisConnectionLostError;
+      if (this.status === 'starting' || !connectionLost) {
+        await this.dispose(!connectionLost);
         throw lost;
       }
       this.failure = lost.message;
+      this.interrupted = true; // no verdict on a run that did not finish
     }
     await this.dispose(this.failure === null);
     return this.report();
@@ -280,7 +284,7 @@ export class RedisSimulation {
       if (this.ended.size >= n) break;
       await sleep(POLL_MS);
     }
-    await Promise.race([Promise.all(this.tasks), sleep(STOP_GRACE_MS)]);
+    await settle(this.tasks, STOP_GRACE_MS);
     await this.poll();
     this.release(true);
   }
@@ -403,7 +407,7 @@ export class RedisSimulation {
       await Promise.all(exits);
     }
     this.status = 'finished';
-    await Promise.race([Promise.all(this.tasks), sleep(STOP_GRACE_MS)]);
+    await settle(this.tasks, STOP_GRACE_MS);
     if (cleanup) await this.run_?.cleanup().catch(() => 0);
     this.run_?.close();
     if (this.ctl) disconnect(this.ctl);
@@ -577,6 +581,13 @@ export class RedisSimulation {
   report(): Report {
     return toReport(this.snapshot(), this.config.seed);
   }
+}
+
+/** Waits for the promises, at most `ms` (without a timer left behind to keep the process alive). */
+async function settle(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(promises), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function toEvent(t: EventTuple): TraceEvent {
