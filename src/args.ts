@@ -4,13 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { MAX_TRIALS } from './sim/trials.js';
-import { APPLICABLE, ConfigError, LOCK_ORDERS, preset, SCENARIOS, STRATEGIES, validate, type ScenarioName, type SimConfig, type Strategy } from './sim/config.js';
+import { applicableOn, ConfigError, LOCK_ORDERS, preset, REDIS_STRATEGIES, SCENARIOS, STRATEGIES, storeMismatch, validate, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
+import { parseRedisOptions, REDIS_OPTIONS, REDIS_USAGE, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'help'] as const;
+export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'agent', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Command {
@@ -28,6 +29,8 @@ export interface Command {
   orderGiven: boolean;
   /** Long names of the options given on the command line. */
   given: string[];
+  /** Runs on Redis (--store redis) and the agent command: the Redis options; null on shared memory. */
+  redis: RedisCommandOptions | null;
 }
 
 const OPTIONS = {
@@ -53,6 +56,7 @@ const OPTIONS = {
   trials: { type: 'string', short: 'n' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  ...REDIS_OPTIONS,
 } as const;
 
 export const USAGE = `bank-sim - race conditions on real threads, and the locks that fix them
@@ -88,6 +92,8 @@ Options:
   -h, --help            this help
   -v, --version         the version
 
+${REDIS_USAGE.trimStart()}
+
 Exit codes: 0 ok, 1 invariant violated (with --check) or run failed, 2 usage error, 130 interrupted.`;
 
 /** Parses argv (without node and script). Throws UsageError for any bad input. */
@@ -108,8 +114,9 @@ export function parse(argv: string[]): Command {
   if (!SCENARIOS.includes(scenario)) {
     throw new UsageError(`unknown scenario '${v.scenario}'; scenarios: ${SCENARIOS.join(', ')}`);
   }
+  refuseSharedAcrossProcesses(v, v.sync);
   const config = preset(scenario);
-  const strategies = parseStrategies(v.sync, scenario, command);
+  const strategies = parseStrategies(v.sync, scenario, command, storeOf(v));
   config.sync = strategies[0]!;
   if (v.agents !== undefined) config.depositors = int('--agents', v.agents);
   if (v.withdrawers !== undefined) config.withdrawers = int('--withdrawers', v.withdrawers);
@@ -143,6 +150,7 @@ export function parse(argv: string[]): Command {
     throw new UsageError("--crash applies to run, compare and the dashboard, not to 'trials' (its agents run trial after trial and must live)");
   }
   if (v.trace !== undefined && command !== 'run') throw new UsageError("--trace applies to the 'run' command only");
+  const redis = parseRedisOptions(v, command, config, v.order !== undefined);
   try {
     validate(config);
     for (const s of strategies) validate({ ...config, sync: s });
@@ -162,14 +170,17 @@ export function parse(argv: string[]): Command {
     help: v.help ?? command === 'help',
     orderGiven: v.order !== undefined,
     given: Object.keys(v),
+    redis,
   };
 }
 
-function parseStrategies(raw: string | undefined, scenario: ScenarioName, command: CommandName): Strategy[] {
-  const applicable = APPLICABLE[scenario];
+function parseStrategies(raw: string | undefined, scenario: ScenarioName, command: CommandName, store: StoreKind): Strategy[] {
+  const applicable = applicableOn(store, scenario);
+  const known: readonly string[] = [...STRATEGIES, ...REDIS_STRATEGIES];
+  if (applicable.length === 0) throw new UsageError(storeMismatch(store, scenario, 'none') ?? `the ${scenario} scenario does not run on this store`);
   if (raw === undefined) {
     if (command === 'compare') return [...applicable];
-    if (command === 'tui') return scenario === 'race' ? ['none', 'mutex'] : applicable.slice(0, 2);
+    if (command === 'tui') return scenario === 'race' && store === 'memory' ? ['none', 'mutex'] : applicable.slice(0, 2);
     return [applicable[0]!];
   }
   const list = raw.split(',').map((s) => s.trim());
@@ -177,11 +188,13 @@ function parseStrategies(raw: string | undefined, scenario: ScenarioName, comman
     throw new UsageError(`'${command}' takes one --sync strategy (got ${raw}); use 'compare' for several`);
   }
   for (const s of list) {
-    if (!(STRATEGIES as readonly string[]).includes(s)) {
-      throw new UsageError(`unknown strategy '${s}'; strategies: ${STRATEGIES.join(', ')}`);
+    if (!known.includes(s)) {
+      throw new UsageError(`unknown strategy '${s}'; strategies: ${STRATEGIES.join(', ')}; on Redis: ${REDIS_STRATEGIES.join(', ')}`);
     }
+    const mismatch = storeMismatch(store, scenario, s as Strategy);
+    if (mismatch) throw new UsageError(mismatch);
     if (!applicable.includes(s as Strategy)) {
-      throw new UsageError(`strategy '${s}' does not apply to the ${scenario} scenario; use one of: ${applicable.join(', ')}`);
+      throw new UsageError(`strategy '${s}' does not apply to the ${scenario} scenario${store === 'redis' ? ' on Redis' : ''}; use one of: ${applicable.join(', ')}`);
     }
   }
   if (command === 'tui' && list.length > 3) throw new UsageError('the dashboard shows at most 3 strategies side by side');

@@ -31,6 +31,12 @@ export async function main(argv: string[]): Promise<number> {
   const onSigint = (): void => interrupted.abort();
   process.once('SIGINT', onSigint);
   try {
+    if (cmd.command === 'agent' || cmd.redis) {
+      // Runs on Redis and the agent command (src/redis-cmd.ts, src/agent-cmd.ts).
+      if (cmd.command === 'agent') return await (await import('./agent-cmd.js')).agentCommand(cmd, interrupted.signal);
+      if (cmd.command === 'tui' && process.stdout.isTTY && process.stdin.isTTY && !cmd.json) process.off('SIGINT', onSigint);
+      return await (await import('./redis-cmd.js')).redisCommand(cmd, interrupted.signal, writeTrace);
+    }
     switch (cmd.command) {
       case 'tui':
         if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json) {
@@ -119,7 +125,7 @@ async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
 }
 
 /** Writes the trace as JSON lines, via a temporary file so a failure leaves no half-written file. */
-function writeTrace(path: string, sim: Simulation): void {
+function writeTrace(path: string, sim: Pick<Simulation, 'trace' | 'names'>): void {
   const { events, dropped } = sim.trace();
   const lines = events.map((e) => JSON.stringify({ ...e, agentName: sim.names[e.agent] ?? null }));
   const tmp = `${path}.${process.pid}.tmp`;

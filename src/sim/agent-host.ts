@@ -28,6 +28,9 @@ export class SharedHost implements Host {
   private readonly next: () => number;
   /** Set for the transaction in which fault injection strikes (--crash). */
   crashPending = 0;
+  /** --pause-holder: ms to stall at the first window of this transaction (after the read, before the write). */
+  stallPending = 0;
+  private stallNowUs = 0;
 
   constructor(
     private readonly shared: Shared,
@@ -75,7 +78,11 @@ export class SharedHost implements Host {
 
   pause(step: Extract<Step, { op: 'window' | 'backoff' }>): void | Promise<void> {
     const us = Atomics.load(this.cells, G.WINDOW_US);
-    if (step.op === 'window') return us > 0 ? this.sleeper.sleepUs(us, this.config.windowMode === 'spin') : undefined;
+    if (step.op === 'window') {
+      const stall = this.stallNowUs;
+      this.stallNowUs = 0;
+      return us + stall > 0 ? this.sleeper.sleepUs(us + stall, this.config.windowMode === 'spin' && stall === 0) : undefined;
+    }
     Atomics.add(this.cells, this.cell(A.RETRIES), 1);
     if (step.reason === 'poll') {
       this.setState(S['waiting for funds']);
@@ -89,6 +96,10 @@ export class SharedHost implements Host {
       this.emit(ACT.crash, this.crashPending);
       this.setState(S.dead);
       this.die(this.crashPending);
+    }
+    if (this.stallPending) {
+      this.stallNowUs = this.stallPending * 1000;
+      this.stallPending = 0;
     }
   }
 
@@ -153,6 +164,7 @@ export async function agentLoop(p: AgentParts): Promise<void> {
       try {
         for (let op = 1; op <= config.ops; op++) {
           host.crashPending = config.crashAt && config.crashAt.agent === me && config.crashAt.op === op ? op : 0;
+          host.stallPending = config.pauseAt && config.pauseAt.agent === me && config.pauseAt.op === op && slot === 0 ? config.pauseAt.ms : 0;
           const tx = drawTx(role, next, config);
           const ran = interpret(transaction(config.sync, config.order, tx), store, host);
           if (ran instanceof Promise) await ran;

@@ -7,8 +7,12 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const STRATEGIES = ['none', 'mutex', 'rlock', 'semaphore', 'condition', 'atomic', 'async', 'async-mutex'] as const;
 /** Strategies that guard the account on Redis (the step programs know them; see steps.ts). */
-export const REDIS_STRATEGIES = ['incrby', 'watch', 'lua', 'lock', 'fenced'] as const;
+export const REDIS_STRATEGIES = ['incrby', 'watch', 'lua', 'lock', 'fenced', 'permits'] as const;
 export type Strategy = (typeof STRATEGIES)[number] | (typeof REDIS_STRATEGIES)[number];
+
+/** Where the balance lives: one SharedArrayBuffer (threads of one process), or a Redis server. */
+export const STORES = ['memory', 'redis'] as const;
+export type StoreKind = (typeof STORES)[number];
 
 export const LOCK_ORDERS = ['naive', 'global', 'trylock'] as const;
 export type LockOrder = (typeof LOCK_ORDERS)[number];
@@ -44,6 +48,10 @@ export interface SimConfig {
   crashAt: { agent: number; op: number } | null;
   /** Event ring capacity. */
   traceCapacity: number;
+  /** Where the balance lives (default memory). */
+  store?: StoreKind;
+  /** Fault injection (--pause-holder): agent stalls `ms` in transaction `op`, after its read, before its write. */
+  pauseAt?: { agent: number; op: number; ms: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +66,36 @@ export const APPLICABLE: Record<ScenarioName, readonly Strategy[]> = {
   transfer: ['mutex', 'none'],
   async: ['async', 'async-mutex'],
 };
+
+/**
+ * The same table for the Redis store (the first is the default). `none` is GET/SET with the
+ * window between; `permits` is a Redis counting semaphore (a list of K permits, BLPOP/RPUSH).
+ */
+export const REDIS_APPLICABLE: Record<ScenarioName, readonly Strategy[]> = {
+  race: ['none', 'incrby', 'watch', 'lua', 'lock', 'fenced'],
+  condition: ['lua', 'watch', 'lock', 'fenced', 'none'],
+  tellers: ['permits', 'none', 'lock'],
+  transfer: ['lua', 'watch', 'lock', 'fenced', 'none'],
+  async: [],
+};
+
+/** The strategies a scenario can run on a store. */
+export function applicableOn(store: StoreKind | undefined, scenario: ScenarioName): readonly Strategy[] {
+  return (store ?? 'memory') === 'redis' ? REDIS_APPLICABLE[scenario] : APPLICABLE[scenario];
+}
+
+/** Why a strategy cannot run on a store (or null when it can). */
+export function storeMismatch(store: StoreKind | undefined, scenario: ScenarioName, sync: Strategy): string | null {
+  const on = store ?? 'memory';
+  if (on === 'redis' && scenario === 'async') return 'the async scenario is tasks of one event loop sharing memory; it has no Redis form: use --scenario race --store redis';
+  if (on === 'redis' && (STRATEGIES as readonly string[]).includes(sync) && sync !== 'none') {
+    return `--sync ${sync} is a shared-memory strategy (a SharedArrayBuffer lock or atomic): it cannot guard a balance kept in Redis; on Redis use one of: ${REDIS_APPLICABLE[scenario].join(', ')}`;
+  }
+  if (on === 'memory' && (REDIS_STRATEGIES as readonly string[]).includes(sync)) {
+    return `--sync ${sync} is a Redis strategy: add --store redis (shared-memory strategies: ${APPLICABLE[scenario].join(', ')})`;
+  }
+  return null;
+}
 
 const MS = 1000;
 
@@ -120,10 +158,11 @@ export function validate(c: SimConfig): SimConfig {
       throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got ${v})`);
     }
   };
-  if (!APPLICABLE[c.scenario].includes(c.sync)) {
-    throw new ConfigError(
-      `--sync ${c.sync} does not apply to the ${c.scenario} scenario; use one of: ${APPLICABLE[c.scenario].join(', ')}`,
-    );
+  const mismatch = storeMismatch(c.store, c.scenario, c.sync);
+  if (mismatch) throw new ConfigError(mismatch);
+  const applicable = applicableOn(c.store, c.scenario);
+  if (!applicable.includes(c.sync)) {
+    throw new ConfigError(`--sync ${c.sync} does not apply to the ${c.scenario} scenario${c.store === 'redis' ? ' on Redis' : ''}; use one of: ${applicable.join(', ')}`);
   }
   intIn('--agents (depositors)', c.depositors, c.scenario === 'condition' ? 1 : 1, 64);
   intIn('--withdrawers', c.withdrawers, 0, 64);
@@ -152,6 +191,9 @@ export function validate(c: SimConfig): SimConfig {
   }
   if (c.crashAt && (c.sync === 'async' || c.sync === 'async-mutex')) {
     throw new ConfigError(`--crash does not apply to --sync ${c.sync}: its agents are tasks on one thread, and a crash would take them all down`);
+  }
+  if (c.pauseAt && (c.pauseAt.agent >= agentCount(c) || c.pauseAt.op < 1 || c.pauseAt.op > c.ops)) {
+    throw new ConfigError(`--pause-holder names agent ${c.pauseAt.agent + 1} in transaction ${c.pauseAt.op}, but there are ${agentCount(c)} agents making ${c.ops} transactions each`);
   }
   // No silent overflow: the most money that can ever be in one account must fit an Int32.
   const mostIn = c.initialCents * c.accounts + c.depositors * c.ops * c.deposit[1];

@@ -95,6 +95,10 @@ function record(step: Step, result: unknown, store: Store, host: Host): void {
     }
     case 'write': {
       const w = result as WriteResult;
+      if (w.rejected) {
+        host.emit(ACT.retry, step.value, step.account);
+        return;
+      }
       host.emit(ACT.write, step.value, w.overwritten, step.account);
       if (w.stale) host.emit(ACT.lost, step.seen.value, w.overwritten, w.previousWriter, w.erased);
       return;

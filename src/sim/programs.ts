@@ -5,7 +5,7 @@
  */
 import type { LockOrder, SimConfig, Strategy } from './config.js';
 import { between } from './rng.js';
-import type { Program, Seen, Step, StepResults } from './steps.js';
+import type { Program, Seen, Step, StepResults, WriteResult } from './steps.js';
 
 export type Role = 'depositor' | 'withdrawer' | 'transfer' | 'customer';
 
@@ -27,11 +27,11 @@ type Sub<T> = Generator<Step, T, unknown>;
 /** Strategies that guard a transaction with lock 0 (a Mutex, a Redis lock, async-mutex, ...). */
 const LOCKING: ReadonlySet<Strategy> = new Set<Strategy>(['mutex', 'condition', 'async-mutex', 'lock', 'fenced']);
 
-/** read -> window -> write: the unprotected read-modify-write. */
-function* readWindowWrite(account: number, delta: number): Sub<void> {
+/** read -> window -> write: the unprotected read-modify-write. False if the store refused the write (fencing). */
+function* readWindowWrite(account: number, delta: number): Sub<boolean> {
   const seen = (yield { op: 'read', account }) as Seen;
   yield { op: 'window' };
-  yield { op: 'write', account, seen, value: seen.value + delta };
+  return !((yield { op: 'write', account, seen, value: seen.value + delta }) as WriteResult).rejected;
 }
 
 /** Optimistic: read -> window -> compare-and-set; a failed CAS means someone wrote: retry. */
@@ -51,7 +51,7 @@ function* guard(strategy: Strategy): Sub<void> {
     // The deposit re-enters the lock through a nested "audit" step: fine for an RLock.
     yield { op: 'lock', lock: 0 };
     yield { op: 'lock', lock: 0 };
-  } else if (strategy === 'semaphore') {
+  } else if (strategy === 'semaphore' || strategy === 'permits') {
     yield { op: 'acquire' };
   }
 }
@@ -63,7 +63,7 @@ function* unguard(strategy: Strategy): Sub<void> {
   } else if (strategy === 'rlock') {
     yield { op: 'unlock', lock: 0 };
     yield { op: 'unlock', lock: 0 };
-  } else if (strategy === 'semaphore') {
+  } else if (strategy === 'semaphore' || strategy === 'permits') {
     yield { op: 'release' };
   }
 }
@@ -78,29 +78,37 @@ function* deposit(strategy: Strategy, amount: number): Sub<void> {
       yield { op: 'add', account: 0, delta: amount };
       return;
     default:
-      yield* guard(strategy);
-      yield* readWindowWrite(0, amount);
-      if (strategy === 'condition') yield { op: 'notifyAll' }; // withdrawers re-check
-      yield* unguard(strategy);
+      // A write refused by fencing (its lock expired while it stalled) is tried again.
+      for (;;) {
+        yield* guard(strategy);
+        const written = yield* readWindowWrite(0, amount);
+        if (strategy === 'condition') yield { op: 'notifyAll' }; // withdrawers re-check
+        yield* unguard(strategy);
+        if (written) return;
+      }
   }
 }
 
 /** Check-then-act: withdraw only if the balance covers it. */
 function* withdraw(strategy: Strategy, amount: number): Sub<void> {
   switch (strategy) {
-    case 'condition': {
-      // The monitor pattern: hold the lock, wait on the Condition until the funds are there.
-      yield { op: 'lock', lock: 0 };
-      let seen = (yield { op: 'read', account: 0 }) as Seen;
-      while (seen.value < amount) {
-        yield { op: 'wait', account: 0, amount };
-        seen = (yield { op: 'read', account: 0 }) as Seen;
+    case 'condition':
+    case 'lock':
+    case 'fenced':
+      // The monitor pattern: hold the lock, wait on the Condition until the funds are there
+      // (on Redis: the lock, and a wake list the deposits push to). A fenced-out write retries.
+      for (;;) {
+        yield { op: 'lock', lock: 0 };
+        let seen = (yield { op: 'read', account: 0 }) as Seen;
+        while (seen.value < amount) {
+          yield { op: 'wait', account: 0, amount };
+          seen = (yield { op: 'read', account: 0 }) as Seen;
+        }
+        yield { op: 'window' };
+        const w = (yield { op: 'write', account: 0, seen, value: seen.value - amount }) as WriteResult;
+        yield { op: 'unlock', lock: 0 };
+        if (!w.rejected) return;
       }
-      yield { op: 'window' };
-      yield { op: 'write', account: 0, seen, value: seen.value - amount };
-      yield { op: 'unlock', lock: 0 };
-      return;
-    }
     case 'lua':
       // One script checks and writes: it never overdraws. Short: wait for a deposit, retry.
       while (!((yield { op: 'add', account: 0, delta: -amount, floor: 0 }) as StepResults['add']).ok) yield { op: 'wait', account: 0, amount };

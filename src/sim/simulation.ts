@@ -11,6 +11,7 @@ import type { Role } from './programs.js';
 import type { StepOp } from './steps.js';
 import { readEvents, type TraceEvent } from './trace.js';
 import { judge, type DeadlockInfo, type Outcome, type Verdict, type Violation } from './verdict.js';
+import type { RedisFacts } from './redis/controller.js';
 
 export type { DeadlockInfo, Violation };
 
@@ -27,6 +28,9 @@ export interface AgentSnapshot {
   waitingFor: number | null;
   /** In step mode: the step the agent will take when granted. */
   nextStep: StepOp | null;
+  /** Agents on Redis: the OS process and host the agent runs in. */
+  pid?: number;
+  host?: string;
 }
 
 export type Status = 'starting' | 'running' | 'paused' | 'stopping' | 'finished';
@@ -65,6 +69,8 @@ export interface Snapshot {
   agents: AgentSnapshot[];
   /** The verdict on what happened so far (final once status is 'finished'). */
   verdict: Verdict;
+  /** Runs on Redis (--store redis): where, how, and the store's own counters. */
+  redis?: RedisFacts;
 }
 
 export interface Report extends Omit<Snapshot, 'status' | 'stepMode' | 'verdict'> {
@@ -89,6 +95,12 @@ export function outcomeOf(shared: Shared, slot: number, deadlock: DeadlockInfo |
     deadlock,
     crashed,
   };
+}
+
+/** The report of a run: its snapshot without the live-only fields, with the verdict's result. */
+export function toReport(snapshot: Snapshot, seed: number): Report {
+  const { status: _status, stepMode: _stepMode, verdict, ...snap } = snapshot;
+  return { ...snap, seed, durationMs: snap.elapsedMs, ok: verdict.ok, violations: verdict.violations };
 }
 
 export class Simulation {
@@ -291,7 +303,6 @@ export class Simulation {
   }
 
   report(): Report {
-    const { status: _status, stepMode: _stepMode, verdict, ...snap } = this.snapshot();
-    return { ...snap, seed: this.config.seed, durationMs: snap.elapsedMs, ok: verdict.ok, violations: verdict.violations };
+    return toReport(this.snapshot(), this.config.seed);
   }
 }

@@ -66,6 +66,11 @@ export interface WriteResult {
   erased: number;
   /** The agent whose write was overwritten (-1 if none or unknown). */
   previousWriter: number;
+  /**
+   * The store refused the write (a fencing token older than one it already accepted): nothing
+   * was written or committed. The program lets go of its lock and tries the transaction again.
+   */
+  rejected?: boolean;
 }
 
 export type StepOp = Step['op'];

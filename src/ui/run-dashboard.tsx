@@ -5,7 +5,7 @@
  */
 import { render } from 'ink';
 import type { Command } from '../args.js';
-import { APPLICABLE, preset, type ScenarioName, type SimConfig, type Strategy } from '../sim/config.js';
+import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/config.js';
 import { Simulation } from '../sim/simulation.js';
 import { App } from './App.js';
 import type { RunHandle } from './model.js';
@@ -40,19 +40,22 @@ export function watchable(config: SimConfig, given: readonly string[]): SimConfi
   return c;
 }
 
-export function defaultPanes(scenario: ScenarioName): Strategy[] {
-  return scenario === 'race' ? ['none', 'mutex'] : APPLICABLE[scenario].slice(0, 2);
+export function defaultPanes(scenario: ScenarioName, store: StoreKind = 'memory'): Strategy[] {
+  return scenario === 'race' && store === 'memory' ? ['none', 'mutex'] : applicableOn(store, scenario).slice(0, 2);
 }
 
-export async function runDashboard(cmd: Command): Promise<number> {
+/** Makes one pane's run (a Simulation on shared memory; the Redis command passes its own). */
+export type MakeRun = (config: SimConfig) => RunHandle;
+
+export async function runDashboard(cmd: Command, make: MakeRun = (config) => new Simulation(config)): Promise<number> {
   let runs: RunHandle[] = [];
   const scenarioGiven = cmd.given.includes('scenario');
   const start = (scenario: ScenarioName): RunHandle[] => {
     const fromArgs = scenario === cmd.config.scenario;
     const base = fromArgs ? cmd.config : preset(scenario);
-    const strategies = fromArgs ? cmd.strategies : defaultPanes(scenario);
+    const strategies = fromArgs ? cmd.strategies : defaultPanes(scenario, cmd.config.store);
     const config = watchable(base, fromArgs ? cmd.given : []);
-    runs = strategies.map((sync) => new Simulation({ ...config, sync }));
+    runs = strategies.map((sync) => make({ ...config, sync }));
     for (const r of runs) r.run().catch(() => undefined);
     return runs;
   };

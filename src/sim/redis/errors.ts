@@ -43,3 +43,6 @@ export class RedisConnectionLostError extends RedisLayerError {}
 
 /** A blocking step (lock, permit, condition wait) gave up after its timeout. */
 export class RedisWaitTimeoutError extends RedisLayerError {}
+
+/** Not enough agents joined the run in time (remote agents not started, or agent processes failed). */
+export class RedisJoinTimeoutError extends RedisLayerError {}

@@ -66,4 +66,42 @@ export class RunKeys {
   get events(): string {
     return `${this.prefix}events`;
   }
+
+  // --- the run's coordination (see src/sim/redis/protocol.ts) ---------------------------
+
+  /** The run's config (JSON), read by the agents that join it. */
+  get config(): string {
+    return `${this.prefix}config`;
+  }
+  /** Run control hash: c (0 running, 1 paused, 2 stopping, 3 abandon), step (1: step mode), w (window µs). */
+  get control(): string {
+    return `${this.prefix}control`;
+  }
+  /** One agent's live figures (state, tx, moved, retries, pid, host, heartbeat). */
+  agent(i: number): string {
+    return `${this.prefix}agent:${i}`;
+  }
+  /** List an agent pushes to when it has joined (its pid and host). */
+  get joined(): string {
+    return `${this.prefix}joined`;
+  }
+  /** An agent's start signal ('go' with the start time, or 'cancel'). */
+  go(i: number): string {
+    return `${this.prefix}go:${i}`;
+  }
+  /** An agent's step-mode grants. */
+  grants(i: number): string {
+    return `${this.prefix}grants:${i}`;
+  }
+  /** List each agent pushes its end to (JSON: ok, error, crashed). */
+  get done(): string {
+    return `${this.prefix}done`;
+  }
+  /** --dispatch queue: the stream of transactions, read by a consumer group. */
+  get jobs(): string {
+    return `${this.prefix}jobs`;
+  }
 }
+
+/** The list idle `bank-sim agent` processes wait on for tickets (one ticket = one agent of one run). */
+export const TICKETS_KEY = 'bank-sim:tickets';

@@ -155,13 +155,18 @@ return ok`,
 );
 
 /**
- * KEYS waiters, lock, lockWake, myWake, stats; ARGV token, keyTtlMs.
+ * KEYS waiters, lock, lockWake, myWake, stats, acct, control; ARGV token, keyTtlMs, amount.
  * The first half of a condition wait, atomically: register as a waiter, then release the lock,
  * so a notify between the release and our BLPOP cannot be lost (it lands in our wake list).
+ * Returns -1 without waiting when the funds are already there (a deposit landed between the
+ * caller's check and this script: its notify found no waiter), -2 when the run is stopping.
  */
 export const WAIT = new Script(
   'wait',
   `${RELEASE}
+local c = redis.call('HGET', KEYS[7], 'c')
+if c == '2' or c == '3' then return -2 end
+if ${num("redis.call('GET', KEYS[6])")} >= tonumber(ARGV[3]) then return -1 end
 redis.call('SADD', KEYS[1], KEYS[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('DEL', KEYS[4])
@@ -190,4 +195,25 @@ export const ENTER = new Script(
   `local n = redis.call('INCR', KEYS[1])
 if n > ${num("redis.call('HGET', KEYS[2], 'maxServing')")} then redis.call('HSET', KEYS[2], 'maxServing', n) end
 return n`,
+);
+
+/**
+ * KEYS fromAcct, fromMeta, toAcct, toMeta; ARGV amount, keyTtlMs, agent.
+ * A transfer in one atomic step: refused (0) when `from` is short, else moved (1); both
+ * accounts' bookkeeping counts one committed update each.
+ */
+export const MOVE = new Script(
+  'move',
+  `local amount = tonumber(ARGV[1])
+if ${num("redis.call('GET', KEYS[1])")} < amount then return 0 end
+for i, d in ipairs({-amount, amount}) do
+  local acct, meta = KEYS[2 * i - 1], KEYS[2 * i]
+  redis.call('INCRBY', acct, d)
+  redis.call('PEXPIRE', acct, ARGV[2])
+  redis.call('HINCRBY', meta, 'r', 1)
+  redis.call('HINCRBY', meta, 'c', 1)
+  redis.call('HINCRBY', meta, 'e', d)
+  redis.call('HSET', meta, 'a', ARGV[3])
+end
+return 1`,
 );

@@ -20,15 +20,17 @@
  *              then BLPOP on the agent's wake list, then lock 0 again; notifyAll pushes to
  *              every registered waiter's list
  *   enter/leave INCR/DECR of the serving counter, with the maximum tracked
+ *   move       transfer: one Lua script (lua), or WATCH both keys + MULTI/EXEC with retry (watch)
  *   window     not a step: the interpreter sleeps; perform() returns at once
  */
 import { randomUUID } from 'node:crypto';
 import { WatchError } from 'redis';
-import type { Step, StepResults } from '../steps.js';
+import type { Step, StepResults, WriteResult } from '../steps.js';
+import { Abandoned } from '../thread-store.js';
 import { connectRedis, disconnect, displayUrl, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
 import { RedisConnectionLostError, RedisWaitTimeoutError } from './errors.js';
 import type { RunKeys } from './keys.js';
-import { ADD, CAS, ENTER, LOCK, NOTIFY_ALL, READ, UNLOCK, WAIT, WRITE } from './scripts.js';
+import { ADD, CAS, ENTER, LOCK, MOVE, NOTIFY_ALL, READ, UNLOCK, WAIT, WRITE } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Index of the agent (recorded as last writer; names its wake list). */
@@ -44,6 +46,10 @@ export interface RedisStoreOptions {
   blockTimeoutMs?: number;
   /** Longest any one step may take before the connection is dropped (default blockTimeoutMs + 5 s). */
   stepTimeoutMs?: number;
+  /** How `move` is done: one Lua script (default) or WATCH + MULTI/EXEC with retry. */
+  moveVia?: 'script' | 'watch';
+  /** Condition scenario: every committed deposit wakes the withdrawers waiting for funds. */
+  wakeOnDeposit?: boolean;
 }
 
 /** What the last `write` step did, for lost-update stories and the fenced report. */
@@ -74,6 +80,10 @@ export class RedisStore {
   readonly #addVia: 'incrby' | 'script';
   readonly #blockMs: number;
   readonly #stepMs: number;
+  readonly #moveVia: 'script' | 'watch';
+  readonly #wakeOnDeposit: boolean;
+  /** Teller permits this agent holds (given back by releaseAll). */
+  #permits = 0;
   /** Per account, the commit count seen by this agent's last read (exact stale detection). */
   readonly #seen = new Map<number, { r: number; c: number }>();
   readonly #watching = new Set<number>();
@@ -96,6 +106,21 @@ export class RedisStore {
     this.#addVia = options.addVia ?? 'incrby';
     this.#blockMs = options.blockTimeoutMs ?? 10_000;
     this.#stepMs = options.stepTimeoutMs ?? this.#blockMs + 5000;
+    this.#moveVia = options.moveVia ?? 'script';
+    this.#wakeOnDeposit = options.wakeOnDeposit ?? false;
+  }
+
+  /** Gives back what an abandoned transaction held (locks, permits); a lost connection gives back nothing. */
+  async releaseAll(): Promise<void> {
+    if (this.#lost) return;
+    for (const n of [...this.#held.keys()]) await this.#unlock(n);
+    for (; this.#permits > 0; this.#permits--) await this.#client.multi().rPush(this.keys.permits, '1').pExpire(this.keys.permits, this.keys.ttlMs).exec();
+  }
+
+  /** Drops the connection without releasing anything, as a crashed agent would. */
+  crash(): void {
+    this.#lost = new RedisConnectionLostError('this agent crashed');
+    disconnect(this.#client);
   }
 
   /** The fencing token of each lock this agent believes it holds. */
@@ -147,12 +172,23 @@ export class RedisStore {
     switch (step.op) {
       case 'read':
         return this.#read(step.account, step.watch ?? false);
-      case 'write':
-        return this.#write(step.account, step.seen.value, step.seen.version, step.value);
-      case 'cas':
-        return this.#cas(step.account, step.seen.value, step.seen.version, step.value);
-      case 'add':
-        return this.#add(step.account, step.delta, step.floor);
+      case 'write': {
+        const w = await this.#write(step.account, step.seen.value, step.seen.version, step.value);
+        if (!w.rejected && step.value > step.seen.value) await this.#wake();
+        return w;
+      }
+      case 'cas': {
+        const ok = await this.#cas(step.account, step.seen.value, step.seen.version, step.value);
+        if (ok && step.value > step.seen.value) await this.#wake();
+        return ok;
+      }
+      case 'add': {
+        const r = await this.#add(step.account, step.delta, step.floor);
+        if (r.ok && step.delta > 0) await this.#wake();
+        return r;
+      }
+      case 'move':
+        return this.#move(step.from, step.to, step.amount);
       case 'lock':
         await this.#lock(step.lock, true);
         return undefined;
@@ -164,13 +200,15 @@ export class RedisStore {
       case 'acquire': {
         const got = await this.#client.blPop(k.permits, this.#blockMs / 1000);
         if (!got) throw new RedisWaitTimeoutError(`agent ${this.agent}: no teller permit free within ${this.#blockMs} ms`);
+        this.#permits++;
         return undefined;
       }
       case 'release':
+        this.#permits = Math.max(0, this.#permits - 1);
         await this.#client.multi().rPush(k.permits, '1').pExpire(k.permits, k.ttlMs).exec();
         return undefined;
       case 'wait':
-        await this.#wait();
+        await this.#wait(step.account, step.amount);
         return undefined;
       case 'notifyAll':
         await NOTIFY_ALL.run(this.#client, [k.waiters], [k.ttlMs]);
@@ -182,7 +220,40 @@ export class RedisStore {
         await this.#client.decr(k.serving);
         return undefined;
       case 'window':
+      case 'backoff':
         return undefined;
+    }
+  }
+
+  /** Wakes the withdrawers waiting for funds (condition scenario), after a deposit committed. */
+  async #wake(): Promise<void> {
+    if (this.#wakeOnDeposit) await NOTIFY_ALL.run(this.#client, [this.keys.waiters], [this.keys.ttlMs]);
+  }
+
+  async #move(from: number, to: number, amount: number): Promise<boolean> {
+    const k = this.keys;
+    if (this.#moveVia === 'script') {
+      return (await MOVE.run(this.#client, [k.account(from), k.meta(from), k.account(to), k.meta(to)], [amount, k.ttlMs, this.agent])) === 1;
+    }
+    // Optimistic: WATCH both balances, check, MULTI/EXEC; an abort (someone wrote) retries.
+    for (;;) {
+      await this.#client.watch([k.account(from), k.account(to)]);
+      const [a, b] = (await this.#client.mGet([k.account(from), k.account(to)])).map((v) => Number(v ?? 0));
+      if (a! < amount) {
+        await this.#client.unwatch();
+        return false;
+      }
+      const multi = this.#client.multi();
+      for (const [i, value, d] of [[from, a! - amount, -amount], [to, b! + amount, amount]] as const) {
+        multi.set(k.account(i), String(value), { PX: k.ttlMs }).hIncrBy(k.meta(i), 'r', 1).hIncrBy(k.meta(i), 'c', 1).hIncrBy(k.meta(i), 'e', d).hSet(k.meta(i), 'a', this.agent);
+      }
+      try {
+        await multi.exec();
+        return true;
+      } catch (error) {
+        if (!(error instanceof WatchError)) throw error;
+        await this.#client.hIncrBy(k.stats, 'aborts', 1);
+      }
     }
   }
 
@@ -210,7 +281,7 @@ export class RedisStore {
     return token;
   }
 
-  async #write(account: number, seenValue: number, seenR: number, value: number): Promise<void> {
+  async #write(account: number, seenValue: number, seenR: number, value: number): Promise<WriteResult> {
     const k = this.keys;
     const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent, this.#fenceToken()];
     const [status, overwrote, overwroteBy, erased] = (await WRITE.run(this.#client, [k.account(account), k.meta(account)], args)) as number[];
@@ -221,6 +292,8 @@ export class RedisStore {
       overwroteBy: overwroteBy ?? -1,
       erased: Math.max(0, erased ?? 0),
     };
+    const w = this.lastWrite;
+    return { overwritten: w.overwrote, stale: w.status === 'stale', erased: w.erased, previousWriter: w.overwroteBy, ...(w.status === 'rejected' ? { rejected: true } : {}) };
   }
 
   async #cas(account: number, seenValue: number, seenR: number, value: number): Promise<boolean> {
@@ -298,13 +371,16 @@ export class RedisStore {
     await UNLOCK.run(this.#client, [this.keys.lock(n), this.keys.lockWake(n), this.keys.stats], [held.token, this.keys.ttlMs]);
   }
 
-  async #wait(): Promise<void> {
+  async #wait(account: number, amount: number): Promise<void> {
     const k = this.keys;
     const held = this.#held.get(0);
+    const keys = [k.waiters, k.lock(0), k.lockWake(0), k.wake(this.agent), k.stats, k.account(account), k.control];
+    const r = (await WAIT.run(this.#client, keys, [held?.token ?? '', k.ttlMs, amount])) as number;
+    if (r === -2) throw new Abandoned(); // the run is stopping: do not sleep
+    if (r === -1) return; // the funds came meanwhile: still holding the lock (if any), check again
     this.#held.delete(0);
-    await WAIT.run(this.#client, [k.waiters, k.lock(0), k.lockWake(0), k.wake(this.agent), k.stats], [held?.token ?? '', k.ttlMs]);
     const woke = await this.#client.blPop(k.wake(this.agent), this.#blockMs / 1000);
     if (!woke) throw new RedisWaitTimeoutError(`agent ${this.agent}: waited ${this.#blockMs} ms for funds and nobody notified`);
-    await this.#lock(0, true);
+    if (held) await this.#lock(0, true); // a monitor holds its lock again on return
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * The Redis options of the command line (--store, --redis-url, --lock-ttl, --agents-on,
+ * --dispatch, --pause-holder, --join-timeout): parsed and checked here, so args.ts only
+ * declares them and calls `parseRedisOptions`.
+ */
+import { duration, UsageError, type CommandName } from './args.js';
+import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
+import { parseRedisUrl } from './sim/redis/connect.js';
+import { RedisUrlError } from './sim/redis/errors.js';
+import type { AgentsOn, Dispatch } from './sim/redis/protocol.js';
+
+export const REDIS_OPTIONS = {
+  store: { type: 'string' },
+  'redis-url': { type: 'string' },
+  'lock-ttl': { type: 'string' },
+  'agents-on': { type: 'string' },
+  dispatch: { type: 'string' },
+  'pause-holder': { type: 'string' },
+  'join-timeout': { type: 'string' },
+} as const;
+
+export const REDIS_USAGE = `
+Redis (beyond one machine):
+  bank-sim agent --redis-url URL  serve runs as an agent, on any host, until Ctrl-C
+      --store S         memory (SharedArrayBuffer, default) | redis
+      --redis-url URL   redis://[user:pass@]host[:port][/db] (default: a private redis-server)
+      --lock-ttl DUR    lease of a Redis lock (lock, fenced), e.g. 100ms (default 5s)
+      --agents-on WHERE threads (default) | processes (one OS process each) | remote (bank-sim agent)
+      --dispatch MODE   agents (each runs its own, default) | queue (a Redis stream, consumer group)
+      --pause-holder AGENT@OP:DUR  that agent stalls in its OP-th transaction after its read
+      --join-timeout DUR  how long to wait for remote agents (default 10s)`;
+
+const AGENTS_ON = ['threads', 'processes', 'remote'] as const;
+const DISPATCH = ['agents', 'queue'] as const;
+
+/** What a command on Redis needs beyond the SimConfig. */
+export interface RedisCommandOptions {
+  /** null: start a private redis-server. */
+  url: string | null;
+  lockTtlMs: number;
+  agentsOn: AgentsOn;
+  dispatch: Dispatch;
+  joinTimeoutMs: number;
+}
+
+type Values = Partial<Record<keyof typeof REDIS_OPTIONS, string>>;
+
+/** The store the command line asks for (before the strategies are checked against it). */
+export function storeOf(v: Values): StoreKind {
+  if (v.store !== undefined && v.store !== 'memory' && v.store !== 'redis') throw new UsageError(`--store must be memory or redis (got '${v.store}')`);
+  if (v.store) return v.store;
+  // Options that only make sense on Redis imply it.
+  return v['redis-url'] !== undefined || v['agents-on'] === 'processes' || v['agents-on'] === 'remote' || v.dispatch !== undefined ? 'redis' : 'memory';
+}
+
+/** Processes cannot share a SharedArrayBuffer: the lesson, as an error message. */
+function sharedAcrossProcesses(sync: Strategy, where: string): UsageError {
+  return new UsageError(
+    `--sync ${sync} cannot run with --agents-on ${where}: it guards a balance in a SharedArrayBuffer, and a SharedArrayBuffer ` +
+      'cannot cross processes (fork() + send(sab) throws "could not be cloned"; each process has its own memory). ' +
+      'Threads of one process share memory; processes share nothing but what they put somewhere common. ' +
+      'Use --store redis with one of: none, incrby, watch, lua, lock, fenced (or --agents-on threads).',
+  );
+}
+
+/** Refuses a shared-memory strategy (or --store memory) with agents that are not threads, first of all. */
+export function refuseSharedAcrossProcesses(v: Values, sync: string | undefined): void {
+  const where = v['agents-on'];
+  if (where !== 'processes' && where !== 'remote') return;
+  const shared = (sync ?? '').split(',').map((s) => s.trim()).find((s) => s !== 'none' && (STRATEGIES as readonly string[]).includes(s));
+  if (shared) throw sharedAcrossProcesses(shared as Strategy, where);
+  if (v.store === 'memory') throw sharedAcrossProcesses((sync ?? 'none') as Strategy, where);
+}
+
+/**
+ * Checks the Redis options against the command and fills config.store, config.pauseAt and the
+ * transfer lock order (global on Redis unless given). Returns null for a shared-memory command.
+ */
+export function parseRedisOptions(v: Values, command: CommandName, config: SimConfig, orderGiven: boolean): RedisCommandOptions | null {
+  const store = storeOf(v);
+  const agentsOn = (v['agents-on'] ?? 'threads') as AgentsOn;
+  if (!(AGENTS_ON as readonly string[]).includes(agentsOn)) throw new UsageError(`--agents-on must be one of ${AGENTS_ON.join(', ')} (got '${agentsOn}')`);
+  const dispatch = (v.dispatch ?? 'agents') as Dispatch;
+  if (!(DISPATCH as readonly string[]).includes(dispatch)) throw new UsageError(`--dispatch must be one of ${DISPATCH.join(', ')} (got '${dispatch}')`);
+  if (v['pause-holder'] !== undefined) config.pauseAt = pauseHolder(v['pause-holder'], config);
+  if (command === 'agent') {
+    if (v['redis-url'] === undefined) throw new UsageError('bank-sim agent needs --redis-url URL: the server its coordinator uses');
+    checkUrl(v['redis-url']);
+    return { url: v['redis-url'], lockTtlMs: 5000, agentsOn: 'remote', dispatch: 'agents', joinTimeoutMs: 0 };
+  }
+  if (store === 'memory') {
+    for (const flag of ['lock-ttl', 'join-timeout'] as const) {
+      if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to runs on Redis: add --store redis`);
+    }
+    return null;
+  }
+  config.store = 'redis';
+  if (config.scenario === 'transfer' && !orderGiven) config.order = 'global'; // Redis locks: taken in one global order
+  if (v['redis-url'] !== undefined) checkUrl(v['redis-url']);
+  if (agentsOn === 'remote' && v['redis-url'] === undefined) {
+    throw new UsageError('--agents-on remote needs --redis-url URL: agents on other hosts must reach the same server (a private one listens on loopback only)');
+  }
+  if (command === 'trials' && agentsOn !== 'threads') throw new UsageError("'trials' on Redis runs its agents as threads (async tasks): leave out --agents-on");
+  const lockTtlMs = v['lock-ttl'] !== undefined ? Math.max(1, Math.round(duration('--lock-ttl', v['lock-ttl']) / 1000)) : 5000;
+  const joinTimeoutMs = v['join-timeout'] !== undefined ? Math.round(duration('--join-timeout', v['join-timeout']) / 1000) : 10_000;
+  if (joinTimeoutMs < 100) throw new UsageError(`--join-timeout must be at least 100ms (got '${v['join-timeout']}')`);
+  return { url: v['redis-url'] ?? null, lockTtlMs, agentsOn, dispatch, joinTimeoutMs };
+}
+
+function checkUrl(raw: string): void {
+  try {
+    parseRedisUrl(raw);
+  } catch (error) {
+    if (error instanceof RedisUrlError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function pauseHolder(raw: string, config: SimConfig): NonNullable<SimConfig['pauseAt']> {
+  const m = /^([A-Za-z]+\d*)@(\d+):(.+)$/.exec(raw);
+  if (!m) throw new UsageError(`--pause-holder must be AGENT@OP:DURATION, e.g. A@2:300ms (got '${raw}')`);
+  const ms = Math.round(duration('--pause-holder', m[3]!) / 1000);
+  const name = m[1]!.toUpperCase();
+  let agent = -1;
+  if (config.scenario === 'race') {
+    if (/^[A-Z]$/.test(name)) agent = name.charCodeAt(0) - 65;
+    else if (/^A\d+$/.test(name)) agent = Number(name.slice(1)) - 1;
+  } else {
+    const d = /^([DWTC])(\d+)$/.exec(name);
+    if (d) agent = (d[1] === 'W' ? config.depositors : 0) + Number(d[2]) - 1;
+  }
+  if (agent < 0) throw new UsageError(`--pause-holder: no agent named ${name} in the ${config.scenario} scenario`);
+  return { agent, op: Number(m[2]), ms };
+}

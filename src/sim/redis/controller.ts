@@ -1,0 +1,596 @@
+/**
+ * RedisSimulation: one run on Redis, with the surface of `Simulation` (run, snapshot, events,
+ * report, pause / step mode / window / stop), so the dashboard, --trace, lost-update stories and
+ * the verdict work unchanged. It publishes the run (protocol.ts), has its agents started as
+ * async tasks, OS processes or remote `bank-sim agent`s, starts them together, then polls Redis
+ * every POLL_MS: balances and bookkeeping (RedisRun.snapshot), each agent's figures, the event
+ * stream. The verdict is `judge()` on that outcome, as for every other run.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { validate, type SimConfig } from '../config.js';
+import { STATES } from '../layout.js';
+import { STEP_NAMES } from '../interpreter.js';
+import { agentName, drawTx, rolesOf, type Role } from '../programs.js';
+import { agentSeed, rng } from '../rng.js';
+import { toReport, type AgentSnapshot, type Report, type Snapshot, type Status } from '../simulation.js';
+import { siblingModule } from '../spawn-worker.js';
+import { ACTIONS, type TraceEvent } from '../trace.js';
+import { judge, type Outcome } from '../verdict.js';
+import { Crashed, serveRun } from './agent.js';
+import { connectRedis, disconnect, displayUrl, newRunId, translateLost, type RedisConn } from './connect.js';
+import { RedisConnectionLostError, RedisJoinTimeoutError } from './errors.js';
+import { RunKeys, TICKETS_KEY } from './keys.js';
+import { CTRL, GROUP, type AgentEnd, type AgentsOn, type Dispatch, type EventTuple, type Job, type Joined, type RunSpec, type Ticket } from './protocol.js';
+import { RedisRun, type RunSnapshot } from './run.js';
+import { NOTIFY_ALL } from './scripts.js';
+
+const POLL_MS = 50;
+/** Events are put in time order once this old (agents flush every 50 ms). */
+const ORDER_LAG_US = 300_000;
+/** A remote agent whose figures stop changing for this long is counted dead. */
+const SILENT_MS = 5000;
+const STOP_GRACE_MS = 3000;
+
+export interface RedisRunOptions {
+  url: string;
+  lockTtlMs: number;
+  agentsOn: AgentsOn;
+  dispatch: Dispatch;
+  /** How long to wait for the agents to join (default 10 s). */
+  joinTimeoutMs?: number;
+  collectTrace?: boolean;
+  keyTtlMs?: number;
+  claimIdleMs?: number;
+}
+
+/** What a report on Redis adds: where it ran, and the store's own counters. */
+export interface RedisFacts {
+  url: string;
+  runId: string;
+  agentsOn: AgentsOn;
+  dispatch: Dispatch;
+  lockTtlMs: number;
+  /** EXECs aborted because a WATCHed key changed (watch retries). */
+  aborts: number;
+  /** Writes refused because their fencing token was older than one already accepted. */
+  fencedRejects: number;
+  /** Unlocks that found their lock expired: the TTL had freed it while the holder still worked (or was dead). */
+  lockLost: number;
+  /** Withdrawals refused by the Lua floor check. */
+  denied: number;
+  /** Per agent: transactions it ran (--dispatch queue: its share). */
+  shares: { agent: string; transactions: number; pid: number | null; host: string | null }[];
+  /** Lines the report prints under the figures (crashes and the TTL, stalls, failures). */
+  notes: string[];
+  /** The run ended because of this error (a lost connection): the figures are the last ones read. */
+  failure: string | null;
+}
+
+interface Figures {
+  state: number;
+  tx: number;
+  moved: number;
+  retries: number;
+  lockWaits: number;
+  waitUs: number;
+  nextStep: number;
+  beat: number;
+}
+
+export class RedisSimulation {
+  readonly config: SimConfig;
+  readonly names: string[];
+  readonly roles: Role[];
+  readonly keys: RunKeys;
+  private status: Status = 'starting';
+  private run_: RedisRun | null = null;
+  private ctl: RedisConn | null = null;
+  private finished: Promise<Report> | null = null;
+  private last: RunSnapshot | null = null;
+  private figures: Figures[];
+  private joined: (Joined | null)[];
+  private readonly ended = new Map<number, AgentEnd>();
+  private readonly crashed: { agent: string; message: string }[] = [];
+  private readonly children: ChildProcess[] = [];
+  private readonly tasks: Promise<unknown>[] = [];
+  private readonly notes: string[] = [];
+  private failure: string | null = null;
+  private interrupted = false;
+  private stepMode_ = false;
+  private windowUs: number;
+  private lastId = '0-0';
+  private pending: TraceEvent[] = [];
+  private log: TraceEvent[] = [];
+  private logBase = 0;
+  private nextSeq = 0;
+  private minBalance: number;
+  private overdrafts = 0;
+  private staleWrites = 0;
+  private startEpoch = 0;
+  private runningSince = 0;
+  private ranMs = 0;
+  private strandSuspect = false;
+  private silentSince = new Map<number, { beat: number; at: number }>();
+  private jobs = 0;
+
+  constructor(
+    config: SimConfig,
+    readonly options: RedisRunOptions,
+  ) {
+    this.config = validate({ ...config, store: 'redis' });
+    this.roles = rolesOf(this.config);
+    this.names = this.roles.map((role, i) => agentName(this.config, role, i));
+    this.keys = new RunKeys(newRunId(), options.keyTtlMs);
+    this.figures = this.roles.map(() => ({ state: 0, tx: 0, moved: 0, retries: 0, lockWaits: 0, waitUs: 0, nextStep: 0, beat: 0 }));
+    this.joined = this.roles.map(() => null);
+    this.windowUs = this.config.windowUs;
+    this.minBalance = this.config.initialCents;
+  }
+
+  run(): Promise<Report> {
+    this.finished ??= this.execute();
+    return this.finished;
+  }
+
+  private get spec(): RunSpec {
+    return {
+      runId: this.keys.runId,
+      keyTtlMs: this.keys.ttlMs,
+      config: this.config,
+      lockTtlMs: this.options.lockTtlMs,
+      dispatch: this.options.dispatch,
+      // A live agent's transaction may wait out a lock's TTL: claim only after that (at least once:
+      // a transaction claimed from a live but slow agent runs twice, each run a committed update).
+      claimIdleMs: this.options.claimIdleMs ?? (this.config.sync === 'lock' || this.config.sync === 'fenced' ? this.options.lockTtlMs + 1000 : 1000),
+    };
+  }
+
+  private async execute(): Promise<Report> {
+    const c = this.config;
+    const k = this.keys;
+    try {
+      this.run_ = await RedisRun.open(this.options.url, k);
+      this.ctl = await connectRedis(this.options.url, { name: `bank-sim-${k.runId}-coordinator` });
+      await this.run_.init({ balances: Array.from({ length: c.accounts }, () => c.initialCents), permits: c.scenario === 'tellers' ? c.permits : 0 });
+      const setup = this.ctl.multi();
+      setup.set(k.config, JSON.stringify(this.spec), { PX: k.ttlMs });
+      setup.hSet(k.control, { c: this.status === 'stopping' ? CTRL.STOPPING : CTRL.RUNNING, step: this.stepMode_ ? 1 : 0, w: this.windowUs }).pExpire(k.control, k.ttlMs);
+      await setup.exec();
+      if (this.options.dispatch === 'queue') await this.queueJobs();
+      this.launch();
+      await this.awaitJoined();
+      const start = performance.timeOrigin + performance.now();
+      this.startEpoch = start;
+      const go = this.ctl.multi();
+      this.roles.forEach((_, i) => go.rPush(k.go(i), JSON.stringify({ start })).pExpire(k.go(i), k.ttlMs));
+      await go.exec();
+      if (this.status === 'starting') {
+        this.status = 'running';
+        this.runningSince = performance.now();
+      }
+      await this.watch();
+    } catch (error) {
+      const lost = translateLost(error, this.options.url);
+      const connectionLost = lost instanceof RedisConnectionLostError;
+      if (this.status === 'starting' || !connectionLost) {
+        await this.dispose(!connectionLost);
+        throw lost;
+      }
+      this.failure = lost.message;
+      this.interrupted = true; // no verdict on a run that did not finish
+    }
+    await this.dispose(this.failure === null);
+    return this.report();
+  }
+
+  /** --dispatch queue: every agent's transactions, interleaved, into the jobs stream and its group. */
+  private async queueJobs(): Promise<void> {
+    const c = this.config;
+    const k = this.keys;
+    const gens = this.roles.map((_, i) => rng(agentSeed(c.seed, i)));
+    const multi = this.ctl!.multi();
+    for (let op = 1; op <= c.ops; op++) {
+      this.roles.forEach((role, i) => {
+        const job: Job = { tx: drawTx(role, gens[i]!, c), origin: i, op };
+        multi.xAdd(k.jobs, '*', { job: JSON.stringify(job) });
+        this.jobs++;
+      });
+    }
+    multi.xGroupCreate(k.jobs, GROUP, '0').pExpire(k.jobs, k.ttlMs);
+    await multi.exec();
+  }
+
+  private launch(): void {
+    const { url } = this.options;
+    const k = this.keys;
+    const n = this.roles.length;
+    if (this.options.agentsOn === 'threads') {
+      for (let i = 0; i < n; i++) {
+        this.tasks.push(
+          serveRun(url, k, i, { left: () => this.status === 'finished' }).catch((error: unknown) => {
+            if (!(error instanceof Crashed)) this.agentDied(i, error instanceof Error ? error.message : String(error));
+          }),
+        );
+      }
+    } else if (this.options.agentsOn === 'processes') {
+      const entry = siblingModule(import.meta.url, 'agent-process');
+      const execArgv = entry.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
+      for (let i = 0; i < n; i++) {
+        const child = fork(entry, [url, k.runId, String(i), String(k.ttlMs)], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        let stderr = '';
+        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.once('exit', (code, signal) => {
+          // 0: served the run (its end is in the done list); 3: the run was cancelled; 70: --crash,
+          // reported by the agent itself before it exited.
+          if (code === 0 || code === 3 || code === 70) return;
+          this.agentDied(i, stderr.trim().split('\n').pop() || `process ${child.pid} ended (${signal ?? `exit code ${code}`})`);
+        });
+        this.children.push(child);
+      }
+    } else {
+      const until = Date.now() + (this.options.joinTimeoutMs ?? 10_000);
+      const tickets = this.roles.map((_, i): string => JSON.stringify({ run: k.runId, agent: i, keyTtlMs: k.ttlMs, until } satisfies Ticket));
+      void this.ctl!.multi().rPush(TICKETS_KEY, tickets).pExpire(TICKETS_KEY, k.ttlMs).exec();
+    }
+  }
+
+  private agentDied(i: number, message: string): void {
+    if (this.crashed.some((x) => x.agent === this.names[i])) return;
+    this.crashed.push({ agent: this.names[i]!, message });
+    if (!this.ended.has(i)) this.ended.set(i, { agent: i, ok: false, error: message });
+  }
+
+  /** Waits until every agent has joined; on timeout, voids the tickets, cancels the joined, and explains. */
+  private async awaitJoined(): Promise<void> {
+    const k = this.keys;
+    const n = this.roles.length;
+    const timeout = this.options.joinTimeoutMs ?? 10_000;
+    const deadline = Date.now() + timeout;
+    let count = 0;
+    while (count < n) {
+      if (this.status === 'stopping') break;
+      const left = deadline - Date.now();
+      const dead = this.crashed.length > 0 && this.options.agentsOn !== 'remote';
+      if (left <= 0 || dead) {
+        const cancel = this.ctl!.multi();
+        this.roles.forEach((_, i) => cancel.rPush(k.go(i), 'cancel').pExpire(k.go(i), k.ttlMs));
+        await cancel.exec();
+        if (this.options.agentsOn === 'remote') {
+          const all = await this.ctl!.lRange(TICKETS_KEY, 0, -1);
+          const ours = all.filter((t) => (JSON.parse(t) as Ticket).run === k.runId);
+          for (const t of ours) await this.ctl!.lRem(TICKETS_KEY, 0, t);
+          throw new RedisJoinTimeoutError(
+            `only ${count} of ${n} agents joined within ${timeout / 1000} s. Start ${n - count} more on any host that reaches the server: ` +
+              `bank-sim agent --redis-url ${displayUrl(this.options.url)} (or lower --agents, or raise --join-timeout)`,
+          );
+        }
+        const why = this.crashed.map((x) => `${x.agent}: ${x.message}`).join('; ');
+        throw new RedisJoinTimeoutError(`only ${count} of ${n} agents started within ${timeout / 1000} s${why ? `: ${why}` : ''}`);
+      }
+      const got = await this.ctl!.blPop(k.joined, Math.min(left, 200) / 1000);
+      if (!got) continue;
+      const j = JSON.parse(got.element) as Joined;
+      this.joined[j.agent] = j;
+      count++;
+    }
+  }
+
+  /** Polls until every agent has ended (or died). */
+  private async watch(): Promise<void> {
+    const n = this.roles.length;
+    for (;;) {
+      await this.poll();
+      if (this.ended.size >= n) break;
+      await sleep(POLL_MS);
+    }
+    await settle(this.tasks, STOP_GRACE_MS);
+    await this.poll();
+    this.release(true);
+  }
+
+  private async poll(): Promise<void> {
+    const k = this.keys;
+    const ctl = this.ctl!;
+    // The end list first: whatever an agent flushed before announcing its end is read below.
+    const ends = await ctl.lRange(k.done, this.endsRead, -1);
+    for (const raw of ends) {
+      const end = JSON.parse(raw) as AgentEnd;
+      this.endsRead++;
+      this.ended.set(end.agent, end);
+      if (end.crashed) this.crashed.push({ agent: this.names[end.agent]!, message: end.error ?? 'crashed' });
+      else if (!end.ok) this.agentDied(end.agent, end.error ?? 'failed');
+    }
+    const multi = ctl.multi();
+    this.roles.forEach((_, i) => multi.hGetAll(k.agent(i)));
+    const figs = (await multi.exec()) as unknown as Record<string, string>[];
+    figs.forEach((f, i) => {
+      if (!f || Object.keys(f).length === 0) return;
+      this.figures[i] = {
+        state: Number(f.state),
+        tx: Number(f.tx),
+        moved: Number(f.moved),
+        retries: Number(f.retries),
+        lockWaits: Number(f.lockWaits),
+        waitUs: Number(f.waitUs),
+        nextStep: Number(f.nextStep),
+        beat: Number(f.beat),
+      };
+    });
+    for (;;) {
+      const entries = (await ctl.xRange(k.events, `(${this.lastId}`, '+', { COUNT: 500 })) ?? [];
+      for (const e of entries) {
+        this.lastId = e.id;
+        if (!e.message.b) continue;
+        for (const t of JSON.parse(e.message.b) as EventTuple[]) this.pending.push(toEvent(t));
+      }
+      if (entries.length < 500) break;
+    }
+    this.order(false);
+    this.last = await this.run_!.snapshot(this.config.accounts);
+    if (this.status === 'running' || this.status === 'paused') this.checks();
+  }
+  private endsRead = 0;
+
+  /** Puts the events older than ORDER_LAG_US (all of them at the end) in time order and numbers them. */
+  private order(all: boolean): void {
+    if (this.pending.length === 0) return;
+    this.pending.sort((a, b) => a.timeUs - b.timeUs || a.agent - b.agent);
+    const horizon = all ? Infinity : (performance.timeOrigin + performance.now() - this.startEpoch) * 1000 - ORDER_LAG_US;
+    let cut = 0;
+    while (cut < this.pending.length && this.pending[cut]!.timeUs < horizon) cut++;
+    for (const e of this.pending.splice(0, cut)) {
+      e.seq = this.nextSeq++;
+      if (e.action === 'write' && (this.config.accounts === 1 || e.aux2 === 0)) {
+        this.minBalance = Math.min(this.minBalance, e.value);
+        if (e.value < 0) this.overdrafts++;
+      }
+      if (e.action === 'lost') this.staleWrites++;
+      this.log.push(e);
+    }
+    const keep = this.options.collectTrace ? Infinity : this.config.traceCapacity;
+    if (this.log.length > keep * 2) {
+      const drop = this.log.length - keep;
+      this.log.splice(0, drop);
+      this.logBase += drop;
+    }
+  }
+
+  /** Silent remote agents, stranded withdrawers, a drained queue. */
+  private checks(): void {
+    const now = Date.now();
+    this.figures.forEach((f, i) => {
+      if (this.ended.has(i)) return;
+      const seen = this.silentSince.get(i);
+      if (!seen || seen.beat !== f.beat) this.silentSince.set(i, { beat: f.beat, at: now });
+      else if (now - seen.at > SILENT_MS && this.status === 'running') this.agentDied(i, `stopped answering (no news for ${SILENT_MS / 1000} s)`);
+    });
+    if (this.options.dispatch === 'queue') {
+      const done = this.figures.reduce((a, f) => a + f.tx, 0);
+      if (done >= this.jobs) void this.setControl(CTRL.STOPPING);
+      return;
+    }
+    // The condition scenario ends when the depositors are done: withdrawers still waiting for
+    // funds that will never come are released (seen twice in a row).
+    if (this.config.withdrawers > 0) {
+      const depositorsDone = this.roles.every((r, i) => r === 'withdrawer' || this.ended.has(i));
+      const waiting = this.roles.every((r, i) => r !== 'withdrawer' || this.ended.has(i) || STATES[this.figures[i]!.state] === 'waiting for funds');
+      if (depositorsDone && waiting) {
+        if (this.strandSuspect) void this.setControl(CTRL.ABANDON);
+        this.strandSuspect = true;
+      } else this.strandSuspect = false;
+    }
+  }
+
+  private async setControl(c: number): Promise<void> {
+    if (!this.ctl) return;
+    await this.ctl.hSet(this.keys.control, 'c', c).catch(() => undefined);
+    // Wake whoever sleeps in a condition wait, so it sees the news.
+    if (c >= CTRL.STOPPING) await NOTIFY_ALL.run(this.ctl, [this.keys.waiters], [this.keys.ttlMs]).catch(() => undefined);
+  }
+
+  private release(graceful: boolean): void {
+    this.order(true);
+    this.clockStop();
+    if (!graceful) for (const child of this.children) child.kill('SIGKILL');
+  }
+
+  private async dispose(cleanup: boolean): Promise<void> {
+    this.order(true);
+    this.clockStop();
+    const exits = this.children.map((ch) => (ch.exitCode !== null || ch.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => ch.once('exit', () => r()))));
+    if (this.failure || this.status === 'stopping' || this.crashed.length) {
+      const timer = setTimeout(() => this.children.forEach((ch) => ch.kill('SIGKILL')), this.failure ? 0 : STOP_GRACE_MS);
+      await Promise.all(exits);
+      clearTimeout(timer);
+    } else {
+      await Promise.all(exits);
+    }
+    this.status = 'finished';
+    await settle(this.tasks, STOP_GRACE_MS);
+    if (cleanup) await this.run_?.cleanup().catch(() => 0);
+    this.run_?.close();
+    if (this.ctl) disconnect(this.ctl);
+    this.notesAtEnd();
+  }
+
+  private notesAtEnd(): void {
+    const c = this.config;
+    const locking = c.sync === 'lock' || c.sync === 'fenced';
+    for (const x of this.crashed) {
+      if (locking && /--crash/.test(x.message)) {
+        this.notes.push(`${x.agent} crashed holding its lock; nobody released it: Redis freed it when its TTL ran out (--lock-ttl ${this.options.lockTtlMs} ms), then the others went on`);
+      }
+    }
+    if (c.pauseAt) {
+      const who = this.names[c.pauseAt.agent];
+      const rejects = this.last?.fencedRejects ?? 0;
+      const lost = this.last?.lockLost ?? 0;
+      this.notes.push(
+        `${who} stalled ${c.pauseAt.ms} ms in its transaction ${c.pauseAt.op}, after its read and before its write` +
+          (lost > 0 ? `; its lock expired meanwhile (TTL ${this.options.lockTtlMs} ms) and another agent took it` : '') +
+          (rejects > 0 ? `; its late write carried an old fencing token and was refused (${rejects}), then retried` : ''),
+      );
+    }
+    if (this.options.dispatch === 'queue' && this.crashed.length) {
+      this.notes.push(`the transaction a dead agent had taken stayed pending in the consumer group and was claimed again (XAUTOCLAIM after ${this.spec.claimIdleMs} ms idle)`);
+    }
+  }
+
+  private clockStop(): void {
+    if (this.runningSince) this.ranMs += performance.now() - this.runningSince;
+    this.runningSince = 0;
+  }
+
+  // --- commands (the dashboard's and Ctrl-C's) -------------------------------------------
+
+  pause(): void {
+    if (this.status !== 'running') return;
+    this.status = 'paused';
+    this.clockStop();
+    void this.setControl(CTRL.PAUSED);
+  }
+
+  resume(): void {
+    if (this.status !== 'paused') return;
+    this.status = 'running';
+    this.runningSince = performance.now();
+    void this.setControl(CTRL.RUNNING);
+  }
+
+  togglePause(): void {
+    if (this.status === 'paused') this.resume();
+    else this.pause();
+  }
+
+  setStepMode(on: boolean): void {
+    this.stepMode_ = on;
+    void this.ctl?.hSet(this.keys.control, 'step', on ? 1 : 0).catch(() => undefined);
+  }
+
+  get stepMode(): boolean {
+    return this.stepMode_;
+  }
+
+  step(agent: number): void {
+    if (agent < 0 || agent >= this.roles.length || !this.ctl) return;
+    void this.ctl.multi().rPush(this.keys.grants(agent), '1').pExpire(this.keys.grants(agent), this.keys.ttlMs).exec().catch(() => undefined);
+  }
+
+  setWindow(us: number): void {
+    this.windowUs = Math.max(0, Math.min(10_000_000, Math.round(us)));
+    void this.ctl?.hSet(this.keys.control, 'w', this.windowUs).catch(() => undefined);
+  }
+
+  stop(): void {
+    if (this.status === 'finished' || this.status === 'stopping') return;
+    if (this.status !== 'starting') this.interrupted = true;
+    this.status = 'stopping';
+    this.clockStop();
+    void this.setControl(CTRL.STOPPING);
+  }
+
+  async kill(): Promise<void> {
+    this.stop();
+    for (const child of this.children) child.kill('SIGKILL');
+    await this.finished?.catch(() => undefined);
+  }
+
+  // --- reading --------------------------------------------------------------------------
+
+  events(from = 0, max = Infinity): TraceEvent[] {
+    const start = Math.max(0, from - this.logBase, this.log.length - max);
+    return this.log.slice(start);
+  }
+
+  trace(): { events: TraceEvent[]; dropped: number } {
+    return { events: this.log, dropped: this.logBase };
+  }
+
+  snapshot(): Snapshot {
+    const c = this.config;
+    const last = this.last;
+    const accounts = last
+      ? last.accounts.map((a) => ({ balance: a.balance, expected: a.expected, commits: a.commits, version: a.reflected }))
+      : Array.from({ length: c.accounts }, () => ({ balance: c.initialCents, expected: c.initialCents, commits: 0, version: 0 }));
+    const outcome: Outcome = { accounts, minBalance: this.minBalance, servingMax: last?.maxServing ?? 0, deadlock: null, crashed: [...this.crashed] };
+    const verdict = judge(c, outcome);
+    const agents = this.roles.map((role, i): AgentSnapshot => {
+      const f = this.figures[i]!;
+      const j = this.joined[i];
+      return {
+        name: this.names[i]!,
+        role,
+        state: STATES[f.state] ?? 'idle',
+        transactions: f.tx,
+        movedCents: f.moved,
+        lockWaits: f.lockWaits,
+        waitMs: f.waitUs / 1000,
+        retries: f.retries,
+        waitingFor: null,
+        nextStep: this.stepMode_ && f.nextStep > 0 ? (STEP_NAMES[f.nextStep - 1] ?? null) : null,
+        ...(j ? { pid: j.pid, host: j.host } : {}),
+      };
+    });
+    const elapsedMs = this.ranMs + (this.runningSince ? performance.now() - this.runningSince : 0);
+    const transactions = agents.reduce((a, x) => a + x.transactions, 0);
+    return {
+      scenario: c.scenario,
+      sync: c.sync,
+      status: this.status,
+      stepMode: this.stepMode_,
+      windowUs: this.windowUs,
+      elapsedMs,
+      balance: accounts.reduce((a, x) => a + x.balance, 0),
+      expected: accounts.reduce((a, x) => a + x.expected, 0),
+      accounts,
+      lostUpdates: verdict.lostUpdates,
+      staleWrites: last?.staleWrites ?? this.staleWrites,
+      minBalance: this.minBalance,
+      overdrafts: this.overdrafts,
+      transactions,
+      throughput: elapsedMs > 0 ? (transactions * 1000) / elapsedMs : 0,
+      retries: agents.reduce((a, x) => a + x.retries, 0) + (last?.aborts ?? 0),
+      servingNow: last?.serving ?? 0,
+      servingMax: outcome.servingMax,
+      permits: c.permits,
+      lockHolders: Array.from({ length: c.accounts }, () => null),
+      fundsWaiters: agents.filter((a) => a.state === 'waiting for funds').length,
+      deadlock: null,
+      crashed: [...this.crashed],
+      interrupted: this.interrupted,
+      agents,
+      verdict,
+      redis: {
+        url: displayUrl(this.options.url),
+        runId: this.keys.runId,
+        agentsOn: this.options.agentsOn,
+        dispatch: this.options.dispatch,
+        lockTtlMs: this.options.lockTtlMs,
+        aborts: last?.aborts ?? 0,
+        fencedRejects: last?.fencedRejects ?? 0,
+        lockLost: last?.lockLost ?? 0,
+        denied: last?.denied ?? 0,
+        shares: agents.map((a) => ({ agent: a.name, transactions: a.transactions, pid: a.pid ?? null, host: a.host ?? null })),
+        notes: [...this.notes],
+        failure: this.failure,
+      },
+    };
+  }
+
+  report(): Report {
+    return toReport(this.snapshot(), this.config.seed);
+  }
+}
+
+/** Waits for the promises, at most `ms` (without a timer left behind to keep the process alive). */
+async function settle(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(promises), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+function toEvent(t: EventTuple): TraceEvent {
+  return { seq: 0, timeUs: t[0], agent: t[1], action: ACTIONS[t[2]] ?? 'read', value: t[3], aux: t[4], aux2: t[5], aux3: t[6] };
+}
+

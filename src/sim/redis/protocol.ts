@@ -1,0 +1,71 @@
+/**
+ * What the coordinator and its agents tell each other through Redis (every key under the run's
+ * prefix, see keys.ts):
+ *
+ *   config      the RunSpec below (JSON), written before any agent is asked to join
+ *   tickets     `bank-sim agent` processes BLPOP the global TICKETS_KEY list; a ticket names a
+ *               run and an agent index (threads and processes are handed their index directly)
+ *   joined      each agent RPUSHes {agent, pid, host} once its connections are open
+ *   go:i        the coordinator RPUSHes {start} to every agent at once (or 'cancel')
+ *   control     hash c (0 running, 1 paused, 2 stopping, 3 abandon the round), step, w (window µs);
+ *               agents read it every FLUSH_MS, and the condition-wait script reads it too
+ *   grants:i    step mode: one entry per step the agent may take
+ *   agent:i     the agent's live figures (state, tx, moved, retries, beat), written every FLUSH_MS
+ *   events      stream of event batches (JSON arrays of EventTuple), one entry per flush
+ *   done        each agent RPUSHes its AgentEnd when it leaves the run
+ *   jobs        --dispatch queue: one entry per transaction, read by the consumer group `agents`
+ */
+import type { SimConfig } from '../config.js';
+import type { Tx } from '../programs.js';
+
+export type AgentsOn = 'threads' | 'processes' | 'remote';
+export type Dispatch = 'agents' | 'queue';
+
+export interface RunSpec {
+  runId: string;
+  keyTtlMs: number;
+  config: SimConfig;
+  lockTtlMs: number;
+  dispatch: Dispatch;
+  /** --dispatch queue: a transaction pending this long on a silent agent is claimed by another. */
+  claimIdleMs: number;
+}
+
+/** A ticket on TICKETS_KEY: one agent place in one run. */
+export interface Ticket {
+  run: string;
+  agent: number;
+  keyTtlMs: number;
+  /** Epoch ms after which the coordinator has stopped waiting: the ticket is void. */
+  until: number;
+}
+
+export interface Joined {
+  agent: number;
+  pid: number;
+  host: string;
+}
+
+export interface AgentEnd {
+  agent: number;
+  ok: boolean;
+  /** The agent crashed on purpose (--crash): it let go of nothing, its lock expires with its TTL. */
+  crashed?: boolean;
+  error?: string;
+}
+
+/** A queued transaction (--dispatch queue): drawn by the coordinator from agent `origin`'s inputs. */
+export interface Job {
+  tx: Tx;
+  origin: number;
+  op: number;
+}
+
+/** One trace event as published: [timeUs, agent, action, value, aux, aux2, aux3]. */
+export type EventTuple = [number, number, number, number, number, number, number];
+
+export const CTRL = { RUNNING: 0, PAUSED: 1, STOPPING: 2, ABANDON: 3 } as const;
+
+/** How often an agent publishes its events and figures and re-reads the control hash. */
+export const FLUSH_MS = 50;
+export const GROUP = 'agents';
