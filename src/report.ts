@@ -146,7 +146,7 @@ export function formatDashboardSummary(panes: { label: string; verdict: Verdict;
   for (const p of panes) {
     const colour = p.interrupted ? chalk.yellow : p.verdict.ok ? chalk.green : chalk.red;
     lines.push(colour(`  ${lostLine(p.label, p.verdict, config)}, ${count(p.transactions)} transactions in ${millis(p.elapsedMs)}`));
-    for (const l of verdictLines({ ...p.verdict, interrupted: p.interrupted, transactions: p.transactions }, config)) lines.push(`  ${l}`);
+    lines.push(...verdictLines({ ...p.verdict, interrupted: p.interrupted, transactions: p.transactions }, config));
   }
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { clock, micros } from '../format.js';
 import { Footer, Help } from './Help.js';
 import { digitAgent, keyFor, type Action, type KeyContext, type Mode } from './keys.js';
 import { computeLayout } from './layout.js';
-import type { PaneView } from './model.js';
+import type { Snapshot } from '../sim/simulation.js';
 import { Pane } from './Pane.js';
 import { Picker } from './Picker.js';
 import { narrate, TOUR } from './tour.js';
@@ -38,11 +38,10 @@ function useTerminalSize(): { columns: number; rows: number } {
 }
 
 /** The mode the keys and the footer work in, from what is on screen. */
-function modeOf(request: RunRequest | null, help: boolean, tour: boolean, views: PaneView[]): Mode {
+function modeOf(request: RunRequest | null, help: boolean, tour: boolean, snaps: Snapshot[]): Mode {
   if (!request) return 'picker';
   if (help) return 'help';
   if (tour) return 'tour';
-  const snaps = views.map((v) => v.snapshot);
   if (snaps.length && snaps.every((s) => s.status === 'finished')) return 'finished';
   if (snaps[0]?.stepMode) return 'step';
   if (snaps[0]?.status === 'paused') return 'paused';
@@ -77,8 +76,8 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
   };
   const endTour = (): void => setTour(null);
 
-  const names = views[0]?.names ?? [];
-  const ctx = (): KeyContext => ({ mode: modeOf(requestRef.current, helpRef.current, tourRef.current !== null, viewsRef.current), names: viewsRef.current[0]?.names ?? [], selected: selectedRef.current });
+  const names = views[0]?.snapshot.agents.map((a) => a.name) ?? [];
+  const ctx = (): KeyContext => ({ mode: modeOf(requestRef.current, helpRef.current, tourRef.current !== null, runs.current.map((r) => r.snapshot())), names: runs.current[0]?.snapshot().agents.map((a) => a.name) ?? [], selected: selectedRef.current });
 
   const act: Record<Action, (input: string) => void> = {
     interrupt: () => onExit(130),
@@ -137,7 +136,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     if (def) act[def.action](input);
   });
 
-  const mode = modeOf(request, help, tour !== null, views);
+  const mode = modeOf(request, help, tour !== null, views.map((v) => v.snapshot));
   const keyCtx: KeyContext = { mode, names, selected };
   const height = Math.max(1, size.rows - 1);
   if (!request) {

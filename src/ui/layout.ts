@@ -110,7 +110,9 @@ export function computeLayout(input: LayoutInput): Layout {
 
   // Horizontally: name and state, then the lane; tx and wait counts only when the lane stays long.
   const name = nameWidth + 1;
-  let state = Math.min(input.stateWant ?? 11, Math.max(11, innerWidth - name - 24)) + 1;
+  // A long state column (what a blocked agent waits for) may take the lane down to 14 columns.
+  const want = input.stateWant ?? 11;
+  let state = Math.min(want, Math.max(11, innerWidth - name - (want > 11 ? 14 : 24))) + 1;
   let lane = innerWidth - name - state;
   if (lane < LANE_MIN) {
     state = Math.max(8, innerWidth - name - LANE_MIN);
