@@ -1,9 +1,8 @@
 /** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
 import { readFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { parse, UsageError, type Command } from './args.js';
 import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
-import { openTraceFile, TracePathError, TraceWriter } from './trace-file.js';
+import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trace-file.js';
 import { commandHelp } from './usage.js';
 import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
@@ -31,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   // The trace file is checked (and opened) before anything runs.
-  let traceFile: FileHandle | null = null;
+  let traceFile: TraceFd | null = null;
   if (cmd.trace !== null) {
     try {
       traceFile = await openTraceFile(cmd.trace);
@@ -75,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs one simulation; Ctrl-C (the signal) kills its workers and reports what happened so far. */
-async function simulate(config: SimConfig, signal: AbortSignal, traceFile: FileHandle | null = null, tracePath = ''): Promise<{ sim: Simulation; report: Report; trace: TraceWriter | null }> {
+async function simulate(config: SimConfig, signal: AbortSignal, traceFile: TraceFd | null = null, tracePath = ''): Promise<{ sim: Simulation; report: Report; trace: TraceWriter | null }> {
   // With a trace, the ring is large enough for the writer (draining it every 10 ms) to keep up.
   const sim = new Simulation(traceFile ? { ...config, traceCapacity: 1 << 16 } : config);
   const trace = traceFile ? new TraceWriter(traceFile, tracePath, sim) : null;
@@ -97,7 +96,7 @@ function verdict(cmd: Command, reports: Report[], signal: AbortSignal): number {
   return cmd.check && reports.some((r) => !r.ok) ? EXIT.VIOLATED : EXIT.OK;
 }
 
-async function run(cmd: Command, signal: AbortSignal, traceFile: FileHandle | null): Promise<number> {
+async function run(cmd: Command, signal: AbortSignal, traceFile: TraceFd | null): Promise<number> {
   const { sim, report, trace } = await simulate(cmd.config, signal, traceFile, cmd.trace ?? '');
   let traceFailed = false;
   if (trace) {

@@ -3,10 +3,15 @@
  * not a crash after the run), written through the path as given (a symlink, a FIFO or a device
  * stays what it is: nothing is renamed over it), and fed every event while the run goes on.
  */
-import { once } from 'node:events';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open as openCallback, createWriteStream, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, resolve } from 'node:path';
-import type { WriteStream } from 'node:fs';
+
+const open = promisify(openCallback);
+
+/** An open trace file: a plain descriptor (a FileHandle could be closed under us by the GC). */
+export type TraceFd = number;
 import type { TraceEvent } from './sim/trace.js';
 
 /** Why the trace file cannot be used, in words; `path` as the user gave it. */
@@ -37,7 +42,7 @@ function reasonOf(error: unknown): string {
 }
 
 /** Checks and opens the trace file for writing (truncating it), before anything runs. */
-export async function openTraceFile(path: string): Promise<FileHandle> {
+export async function openTraceFile(path: string): Promise<TraceFd> {
   const info = await stat(path).catch(() => null);
   if (info?.isDirectory()) throw new TracePathError(path, 'is a directory');
   if (!info) {
@@ -74,11 +79,11 @@ export class TraceWriter {
   written = 0;
 
   constructor(
-    handle: FileHandle,
+    fd: TraceFd,
     private readonly path: string,
     private readonly source: TraceSource,
   ) {
-    this.out = handle.createWriteStream();
+    this.out = createWriteStream('', { fd, autoClose: true });
     this.out.on('error', (e) => (this.error ??= e));
   }
 
@@ -100,9 +105,12 @@ export class TraceWriter {
   async finish(): Promise<void> {
     clearInterval(this.timer);
     this.drain();
-    if (!this.out.destroyed) {
-      this.out.end();
-      await Promise.race([once(this.out, 'close'), once(this.out, 'error')]).catch(() => undefined);
+    // A failed write destroys the stream at once but reports the error a tick later, before
+    // 'close': wait for 'close' whatever state the stream is in.
+    if (!this.out.closed) {
+      const closed = new Promise<void>((resolve) => this.out.once('close', () => resolve()));
+      if (!this.out.destroyed) this.out.end();
+      await closed;
     }
     if (this.error) throw new TracePathError(this.path, `could not write: ${reasonOf(this.error)}`);
   }
