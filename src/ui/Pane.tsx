@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Layout } from './layout.js';
 import { LEGEND } from './layout.js';
 import { sparkline, type PaneView } from './model.js';
-import { agentLabel, balanceText, scenarioText, verdictNotes, verdictText, wrap, type Colour, type Segment } from './text.js';
+import { agentLabel, balanceText, firstFitting, scenarioText, verdictNotes, verdictText, wrap, type Colour, type Segment } from './text.js';
 
 export interface PaneProps {
   view: PaneView;
@@ -55,8 +55,10 @@ export function Pane({ view, layout, selected }: PaneProps) {
   const shown = visibleAgents(s.agents.length, layout.agentRows, selected);
   const hidden = s.agents.length - shown.length;
   const status = s.status === 'finished' ? (s.deadlock ? 'deadlocked' : s.interrupted ? 'stopped' : 'finished') : s.stepMode && s.status === 'running' ? 'step mode' : s.status;
-  const title: Segment[] = [{ text: view.sync, color: 'cyan', bold: true }, { text: ` · ${status} · ${Math.round(s.throughput).toLocaleString('en-US')} tx/s`, dim: true }];
-  const header = `${''.padEnd(cols.name)}${'state'.padEnd(cols.state)}${cols.tx ? ' tx ' : ''}${cols.wait ? 'wait ' : ''}${layout.legend ? LEGEND : 'lane (? legend)'.slice(0, cols.lane)}`;
+  const rate = ` · ${Math.round(s.throughput).toLocaleString('en-US')} tx/s`;
+  const title: Segment[] = [{ text: view.sync, color: 'cyan', bold: true }, { text: firstFitting([` · ${status}${rate}`, ` · ${status}`, ''], w - view.sync.length), dim: true }];
+  const laneHeader = layout.legend ? LEGEND : firstFitting(['lane (? legend)', 'lane'], cols.lane);
+  const header = `${''.padEnd(cols.name)}${'state'.padEnd(cols.state)}${cols.tx ? '  tx '.padStart(cols.tx) : ''}${cols.wait ? 'wait '.padStart(cols.wait) : ''}${laneHeader}`;
   const noteLines = notes(view, w, layout.noteLines);
   return (
     <Box flexDirection="column" width={layout.pane.width} height={layout.pane.height} borderStyle="round" borderColor={border} paddingX={1}>
@@ -81,8 +83,8 @@ export function Pane({ view, layout, selected }: PaneProps) {
             <Text inverse={selected === i}>{a.name}</Text>
             {' '.repeat(cols.name - a.name.length)}
             <Text color={label.color}>{label.text.padEnd(cols.state)}</Text>
-            {cols.tx ? `${String(a.transactions).padStart(3)} ` : ''}
-            {cols.wait ? `${String(a.lockWaits).padStart(4)} ` : ''}
+            {cols.tx ? `${compact(a.transactions).padStart(cols.tx - 1)} ` : ''}
+            {cols.wait ? `${compact(a.lockWaits).padStart(cols.wait - 1)} ` : ''}
             <Lane lane={view.lanes[i] ?? ''} lost={view.lostColumns} width={cols.lane} />
           </Text>
         );
@@ -95,6 +97,13 @@ export function Pane({ view, layout, selected }: PaneProps) {
       ))}
     </Box>
   );
+}
+
+/** A count in at most 4 characters: 1234, 12k, 123k, 1.2M. */
+function compact(n: number): string {
+  if (n < 10_000) return String(n);
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
 // Draws the newest `width` columns of a lane as a few runs of equally styled characters (not

@@ -118,7 +118,7 @@ export function computeLayout(input: LayoutInput): Layout {
     state = Math.max(8, innerWidth - name - LANE_MIN);
     lane = innerWidth - name - state;
   }
-  const tx = lane - 4 >= 28 ? 4 : 0;
+  const tx = lane - 5 >= 28 ? 5 : 0;
   lane -= tx;
   const wait = lane - 5 >= 36 ? 5 : 0;
   lane -= wait;
