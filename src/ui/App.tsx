@@ -92,7 +92,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     stepAgent: (input) => {
       const agent = digitAgent(input)!;
       runs.current.forEach((r) => r.step(agent));
-      setSelected(Math.min(agent, Math.max(0, names.length - 1)));
+      setSelected(Math.min(agent, Math.max(0, ctx().names.length - 1)));
       const t = tourRef.current;
       if (t) {
         const stop = TOUR[t.stop]!;

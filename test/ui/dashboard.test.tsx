@@ -8,7 +8,7 @@ import { FakeRun } from './fake-run.js';
 const tick = () => new Promise((r) => setTimeout(r, 30));
 /** Polls until `check` holds (frames render asynchronously; a loaded machine is slower). */
 async function until(check: () => boolean, what = 'the expected frame'): Promise<void> {
-  const end = Date.now() + 3000;
+  const end = Date.now() + 10_000; // generous: a loaded machine renders slowly; a broken frame still fails
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -152,9 +152,9 @@ describe('dashboard keys', () => {
     const { app } = await mounted(runs);
     const expected = ['togglePause', 'stepMode:true', 'step:0', 'step:1', 'step:2', 'window:2000', 'window:500'];
     let calls = 0;
-    for (const key of [' ', 's', '1', '2', '\x1B[B', '\r', '+', '-']) {
+    for (const key of [' ', 's', '1', '2', '\t', '\r', '+', '-']) {
       app.stdin.write(key);
-      if (key === '\x1B[B') {
+      if (key === '\t') {
         await until(() => /⏎ step C/.test(app.lastFrame() ?? ''), `the selection to move to C: ${app.lastFrame()}`);
         continue;
       }
