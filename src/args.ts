@@ -3,16 +3,16 @@
  * SimConfig, or a UsageError whose message names what was wrong and what is allowed.
  */
 import { parseArgs } from 'node:util';
-import { MAX_TRIALS } from './sim/trials.js';
+import { COMMANDS, optionSpec, parseArgsOptions, rangeText, type CommandName } from './options.js';
+import { isCommand } from './usage.js';
 import { applicableOn, ConfigError, LOCK_ORDERS, preset, REDIS_STRATEGIES, SCENARIOS, STRATEGIES, storeMismatch, validate, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
-import { parseRedisOptions, REDIS_OPTIONS, REDIS_USAGE, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
+import { parseRedisOptions, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'agent', 'help'] as const;
-export type CommandName = (typeof COMMANDS)[number];
+export { COMMANDS, type CommandName };
 
 export interface Command {
   command: CommandName;
@@ -25,6 +25,8 @@ export interface Command {
   trials: number;
   version: boolean;
   help: boolean;
+  /** The command whose help to print (`help run`, `run --help`); 'help' for the general usage. */
+  helpTopic: CommandName;
   /** --order was given explicitly (compare then keeps to it). */
   orderGiven: boolean;
   /** Long names of the options given on the command line. */
@@ -33,124 +35,92 @@ export interface Command {
   redis: RedisCommandOptions | null;
 }
 
-const OPTIONS = {
-  scenario: { type: 'string', short: 's' },
-  sync: { type: 'string' },
-  agents: { type: 'string', short: 'a' },
-  withdrawers: { type: 'string' },
-  ops: { type: 'string' },
-  window: { type: 'string', short: 'w' },
-  'window-mode': { type: 'string' },
-  seed: { type: 'string' },
-  'time-scale': { type: 'string' },
-  permits: { type: 'string' },
-  accounts: { type: 'string' },
-  order: { type: 'string' },
-  initial: { type: 'string' },
-  amount: { type: 'string' },
-  withdraw: { type: 'string' },
-  crash: { type: 'string' },
-  json: { type: 'boolean' },
-  check: { type: 'boolean' },
-  trace: { type: 'string' },
-  trials: { type: 'string', short: 'n' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-  ...REDIS_OPTIONS,
-} as const;
-
-export const USAGE = `bank-sim - race conditions on real threads, and the locks that fix them
-
-Usage:
-  bank-sim [tui] [options]        live dashboard (interactive terminal); headless report otherwise
-  bank-sim run [options]          run one scenario with one strategy and print a report
-  bank-sim compare [options]      run every strategy that applies on the same inputs, one table
-  bank-sim trials [options] -n N  run a scenario N times and print the outcome histogram
-
-Options:
-  -s, --scenario NAME   ${SCENARIOS.join(' | ')} (default race)
-      --sync NAME       ${STRATEGIES.join(' | ')}
-                        (tui/compare: a comma list, e.g. none,mutex)
-  -a, --agents N        depositors (customers, transfer agents) (1-64)
-      --withdrawers N   withdrawers (condition scenario)
-      --ops N           transactions per agent
-  -w, --window DUR      race window between read and write: 0, 500us, 1ms, 0.2s (default 1ms)
-      --window-mode M   sleep | spin (busy-wait, CPU-bound window)
-      --seed N          fixes amounts and schedules (default 42)
-      --time-scale X    multiplies pauses between transactions (0.01 = 100x faster)
-      --permits K       semaphore permits / teller windows
-      --accounts N      accounts (transfer scenario)
-      --order MODE      ${LOCK_ORDERS.join(' | ')}: lock order for transfers (naive deadlocks)
-      --initial $       opening balance of each account, in dollars (e.g. 100 or 12.50)
-      --amount $[-$]    deposit / transfer amount or range in dollars (e.g. 1 or 5-10)
-      --withdraw $[-$]  withdrawal amount or range in dollars
-      --crash AGENT@OP  fault injection: that agent crashes during its OP-th transaction
-      --json            print one machine-readable report (money in integer cents)
-      --check           exit 1 if an invariant is violated (for CI)
-      --trace FILE      write every event of the run to FILE as JSON lines
-  -n, --trials N        number of runs for 'trials' (default 200)
-  -h, --help            this help
-  -v, --version         the version
-
-${REDIS_USAGE.trimStart()}
-
-Exit codes: 0 ok, 1 invariant violated (with --check) or run failed, 2 usage error, 130 interrupted.`;
+/**
+ * `--agents -3`: node's parser takes -3 for an option. A negative number after an option that
+ * takes a value is that option's value, so our own range message can name it.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const m = /^--?([\w-]+)$/.exec(a);
+    const spec = m ? optionSpec(m[1]!) : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${spec.name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
 
 /** Parses argv (without node and script). Throws UsageError for any bad input. */
 export function parse(argv: string[]): Command {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: parseArgsOptions(), allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}\nRun 'bank-sim --help' for the options.`);
   }
-  const { values: v, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`expected one command, got: ${positionals.join(' ')}`);
+  const { values, positionals } = parsed;
+  const v = values as Record<string, string | boolean | undefined>;
+  const str = (name: string): string | undefined => v[name] as string | undefined;
   const command = (positionals[0] ?? 'tui') as CommandName;
-  if (!COMMANDS.includes(command)) {
+  if (!isCommand(command)) {
     throw new UsageError(`unknown command '${positionals[0]}'; commands: ${COMMANDS.join(', ')}`);
   }
-  const scenario = (v.scenario ?? 'race') as ScenarioName;
-  if (!SCENARIOS.includes(scenario)) {
-    throw new UsageError(`unknown scenario '${v.scenario}'; scenarios: ${SCENARIOS.join(', ')}`);
+  if (command === 'help') {
+    const topic = positionals[1] ?? 'help';
+    if (positionals.length > 2 || !isCommand(topic)) throw new UsageError(`'help' takes one command: ${COMMANDS.filter((c) => c !== 'help').join(', ')} (got ${positionals.slice(1).join(' ')})`);
+    return { ...parse([]), command, help: true, helpTopic: topic };
   }
-  refuseSharedAcrossProcesses(v, v.sync);
-  const config = preset(scenario);
-  const strategies = parseStrategies(v.sync, scenario, command, storeOf(v));
-  config.sync = strategies[0]!;
-  if (v.agents !== undefined) config.depositors = int('--agents', v.agents);
-  if (v.withdrawers !== undefined) config.withdrawers = int('--withdrawers', v.withdrawers);
-  if (v.ops !== undefined) config.ops = int('--ops', v.ops);
-  if (v.window !== undefined) config.windowUs = duration('--window', v.window);
-  if (v['window-mode'] !== undefined) {
-    if (v['window-mode'] !== 'sleep' && v['window-mode'] !== 'spin') {
-      throw new UsageError(`--window-mode must be sleep or spin (got '${v['window-mode']}')`);
+  if (positionals.length > 1) throw new UsageError(`expected one command, got: ${positionals.join(' ')}`);
+  for (const name of Object.keys(v)) {
+    const spec = optionSpec(name)!;
+    if (!spec.commands.includes(command)) {
+      const where = spec.commands.length === 1 ? `the '${spec.commands[0]}' command only` : spec.commands.map((c) => `'${c}'`).join(', ');
+      throw new UsageError(`--${name}${spec.short ? ` (-${spec.short})` : ''} applies to ${where}, not to '${command}'`);
     }
-    config.windowMode = v['window-mode'];
   }
-  if (v.seed !== undefined) config.seed = int('--seed', v.seed);
-  if (v['time-scale'] !== undefined) config.timeScale = num('--time-scale', v['time-scale']);
-  if (v.permits !== undefined) config.permits = int('--permits', v.permits);
-  if (v.accounts !== undefined) config.accounts = int('--accounts', v.accounts);
-  if (v.order !== undefined) {
-    if (!(LOCK_ORDERS as readonly string[]).includes(v.order)) {
-      throw new UsageError(`--order must be one of ${LOCK_ORDERS.join(', ')} (got '${v.order}')`);
+  const scenario = (str('scenario') ?? 'race') as ScenarioName;
+  if (!SCENARIOS.includes(scenario)) {
+    throw new UsageError(`unknown scenario '${str('scenario')}'; scenarios: ${SCENARIOS.join(', ')}`);
+  }
+  const redisValues = v as Parameters<typeof storeOf>[0];
+  refuseSharedAcrossProcesses(redisValues, str('sync'));
+  const config = preset(scenario);
+  const strategies = parseStrategies(str('sync'), scenario, command, storeOf(redisValues));
+  config.sync = strategies[0]!;
+  const int = (name: string): number | undefined => (str(name) === undefined ? undefined : whole(name, str(name)!));
+  config.depositors = int('agents') ?? config.depositors;
+  config.withdrawers = int('withdrawers') ?? config.withdrawers;
+  config.ops = int('ops') ?? config.ops;
+  if (str('window') !== undefined) config.windowUs = duration('--window', str('window')!);
+  const windowMode = str('window-mode');
+  if (windowMode !== undefined) {
+    if (windowMode !== 'sleep' && windowMode !== 'spin') throw new UsageError(`--window-mode must be sleep or spin (got '${windowMode}')`);
+    config.windowMode = windowMode;
+  }
+  config.seed = int('seed') ?? config.seed;
+  if (str('time-scale') !== undefined) config.timeScale = num('--time-scale', str('time-scale')!);
+  config.permits = int('permits') ?? config.permits;
+  config.accounts = int('accounts') ?? config.accounts;
+  const order = str('order');
+  if (order !== undefined) {
+    if (!(LOCK_ORDERS as readonly string[]).includes(order)) {
+      throw new UsageError(`--order must be one of ${LOCK_ORDERS.join(', ')} (got '${order}')`);
     }
     if (scenario !== 'transfer') throw new UsageError('--order applies to the transfer scenario only');
-    config.order = v.order as SimConfig['order'];
+    config.order = order as SimConfig['order'];
   }
-  if (v.initial !== undefined) config.initialCents = dollars('--initial', v.initial);
-  if (v.amount !== undefined) config.deposit = range('--amount', v.amount);
-  if (v.withdraw !== undefined) config.withdraw = range('--withdraw', v.withdraw);
-  const trials = v.trials !== undefined ? int('--trials', v.trials) : 200;
-  if (trials < 1 || trials > MAX_TRIALS) throw new UsageError(`--trials must be from 1 to ${MAX_TRIALS.toLocaleString('en-US')} (got ${raw(v.trials)})`);
-  if (v.trials !== undefined && command !== 'trials') throw new UsageError("-n/--trials applies to the 'trials' command only");
-  if (v.crash !== undefined) config.crashAt = crash(v.crash, config);
-  if (v.crash !== undefined && command === 'trials') {
-    throw new UsageError("--crash applies to run, compare and the dashboard, not to 'trials' (its agents run trial after trial and must live)");
-  }
-  if (v.trace !== undefined && command !== 'run') throw new UsageError("--trace applies to the 'run' command only");
-  const redis = parseRedisOptions(v, command, config, v.order !== undefined);
+  if (str('initial') !== undefined) config.initialCents = dollars('--initial', str('initial')!);
+  if (str('amount') !== undefined) config.deposit = range('--amount', str('amount')!);
+  if (str('withdraw') !== undefined) config.withdraw = range('--withdraw', str('withdraw')!);
+  const trials = int('trials') ?? 200;
+  if (str('crash') !== undefined) config.crashAt = crash(str('crash')!, config);
+  const trace = str('trace') ?? null;
+  if (trace === '') throw new UsageError('--trace needs a file path (got an empty value)');
+  const redis = parseRedisOptions(redisValues, command, config, order !== undefined);
   try {
     validate(config);
     for (const s of strategies) validate({ ...config, sync: s });
@@ -158,17 +128,19 @@ export function parse(argv: string[]): Command {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+  const help = v.help === true;
   return {
     command,
     config,
     strategies,
-    json: v.json ?? false,
-    check: v.check ?? false,
-    trace: v.trace ?? null,
+    json: v.json === true,
+    check: v.check === true,
+    trace,
     trials,
-    version: v.version ?? false,
-    help: v.help ?? command === 'help',
-    orderGiven: v.order !== undefined,
+    version: v.version === true,
+    help,
+    helpTopic: positionals[0] ? command : 'help',
+    orderGiven: order !== undefined,
     given: Object.keys(v),
     redis,
   };
@@ -201,10 +173,14 @@ function parseStrategies(raw: string | undefined, scenario: ScenarioName, comman
   return list as Strategy[];
 }
 
-function int(flag: string, raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} must be a whole number >= 0 (got '${raw}')`);
+/** A whole number within the option's range (from the option table). */
+function whole(name: string, raw: string): number {
+  const spec = optionSpec(name)!;
+  const [lo, hi] = spec.range!;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag} is too large (got '${raw}')`);
+  if (!/^-?\d+$/.test(raw.trim()) || n < lo || n > hi) {
+    throw new UsageError(`--${name} must be a whole number, ${rangeText(spec.range!)} (got '${raw}')`);
+  }
   return n;
 }
 
@@ -217,12 +193,12 @@ function num(flag: string, raw: string): number {
 /** "1ms", "500us", "0.2s", "0" -> microseconds. */
 export function duration(flag: string, raw: string): number {
   const m = /^(\d+(?:\.\d+)?)(us|µs|ms|s)?$/.exec(raw.trim());
-  if (!m) throw new UsageError(`${flag} must be a duration such as 0, 500us, 1ms or 0.2s (got '${raw}')`);
+  if (!m) throw new UsageError(`${flag} must be a duration from 0 to 10s, such as 0, 500us, 1ms or 0.2s (got '${raw}')`);
   const value = Number(m[1]);
   const unit = m[2] ?? (value === 0 ? 'us' : undefined);
   if (!unit) throw new UsageError(`${flag} needs a unit: us, ms or s (got '${raw}')`);
   const us = Math.round(value * { us: 1, µs: 1, ms: 1000, s: 1_000_000 }[unit]!);
-  if (us > 10_000_000) throw new UsageError(`${flag} must be at most 10s (got '${raw}')`);
+  if (us > 10_000_000) throw new UsageError(`${flag} must be from 0 to 10s (got '${raw}')`);
   return us;
 }
 
@@ -259,8 +235,4 @@ function agentIndexOf(name: string, c: SimConfig): number {
     if (m) return (m[1] === 'W' ? c.depositors : 0) + Number(m[2]) - 1;
   }
   throw new UsageError(`--crash: no agent named ${name} in the ${c.scenario} scenario`);
-}
-
-function raw(value: string | undefined): string {
-  return `'${value ?? ''}'`;
 }

@@ -1,7 +1,9 @@
 /** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { parse, UsageError, USAGE, type Command } from './args.js';
-import { formatCompare, formatRun, formatTrials, type CompareRow } from './report.js';
+import { readFileSync } from 'node:fs';
+import { parse, UsageError, type Command } from './args.js';
+import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
+import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trace-file.js';
+import { commandHelp } from './usage.js';
 import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
 import { Simulation, type Report } from './sim/simulation.js';
@@ -24,8 +26,21 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (cmd.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${commandHelp(cmd.helpTopic)}\n`);
     return EXIT.OK;
+  }
+  // The trace file is checked (and opened) before anything runs.
+  let traceFile: TraceFd | null = null;
+  if (cmd.trace !== null) {
+    try {
+      traceFile = await openTraceFile(cmd.trace);
+    } catch (error) {
+      if (error instanceof TracePathError) {
+        process.stderr.write(`bank-sim: ${error.message}\n`);
+        return EXIT.USAGE;
+      }
+      throw error;
+    }
   }
   const interrupted = new AbortController();
   const onSigint = (): void => interrupted.abort();
@@ -35,11 +50,11 @@ export async function main(argv: string[]): Promise<number> {
       // Runs on Redis and the agent command (src/redis-cmd.ts, src/agent-cmd.ts).
       if (cmd.command === 'agent') return await (await import('./agent-cmd.js')).agentCommand(cmd, interrupted.signal);
       if (cmd.command === 'tui' && process.stdout.isTTY && process.stdin.isTTY && !cmd.json) process.off('SIGINT', onSigint);
-      return await (await import('./redis-cmd.js')).redisCommand(cmd, interrupted.signal, writeTrace);
+      return await (await import('./redis-cmd.js')).redisCommand(cmd, interrupted.signal, traceFile);
     }
     switch (cmd.command) {
       case 'tui':
-        if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json) {
+        if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json && process.env.TERM !== 'dumb') {
           process.off('SIGINT', onSigint); // the dashboard handles Ctrl-C itself
           // ink reads CI=true (at import) as "not interactive" and draws only the last frame. We
           // have both ends on a terminal, which is what decides here (tmux in CI, for one).
@@ -48,10 +63,10 @@ export async function main(argv: string[]): Promise<number> {
           const { runDashboard } = await import('./ui/run-dashboard.js');
           return await runDashboard(cmd);
         }
-        // Not a terminal (piped, CI): the headless comparison of the same strategies.
+        // Not a terminal (piped, CI, TERM=dumb): the headless comparison of the same strategies.
         return await compare(cmd, interrupted.signal);
       case 'run':
-        return await run(cmd, interrupted.signal);
+        return await run(cmd, interrupted.signal, traceFile);
       case 'compare':
         return await compare(cmd, interrupted.signal);
       case 'trials':
@@ -65,12 +80,18 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs one simulation; Ctrl-C (the signal) kills its workers and reports what happened so far. */
-async function simulate(config: SimConfig, signal: AbortSignal, collectTrace = false): Promise<{ sim: Simulation; report: Report }> {
-  const sim = new Simulation(config, { collectTrace });
+async function simulate(config: SimConfig, signal: AbortSignal, traceFile: TraceFd | null = null, tracePath = ''): Promise<{ sim: Simulation; report: Report; trace: TraceWriter | null }> {
+  // With a trace, the ring is large enough for the writer (draining it every 10 ms) to keep up.
+  const sim = new Simulation(traceFile ? { ...config, traceCapacity: 1 << 16 } : config);
+  const trace = traceFile ? new TraceWriter(traceFile, tracePath, sim) : null;
+  trace?.start();
   const onAbort = (): void => void sim.kill();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return { sim, report: await sim.run() };
+    const report = await sim.run();
+    // Ctrl-C while the agents were starting is an interruption too.
+    if (signal.aborted) report.interrupted = true;
+    return { sim, report, trace };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -81,15 +102,26 @@ function verdict(cmd: Command, reports: Report[], signal: AbortSignal): number {
   return cmd.check && reports.some((r) => !r.ok) ? EXIT.VIOLATED : EXIT.OK;
 }
 
-async function run(cmd: Command, signal: AbortSignal): Promise<number> {
-  const { sim, report } = await simulate(cmd.config, signal, cmd.trace !== null);
-  if (cmd.trace) writeTrace(cmd.trace, sim);
+async function run(cmd: Command, signal: AbortSignal, traceFile: TraceFd | null): Promise<number> {
+  const { sim, report, trace } = await simulate(cmd.config, signal, traceFile, cmd.trace ?? '');
+  let traceFailed = false;
+  if (trace) {
+    try {
+      await trace.finish();
+      if (trace.dropped > 0) process.stderr.write(`bank-sim: ${trace.dropped.toLocaleString('en-US')} events were overwritten in the ring before they could be saved\n`);
+    } catch (error) {
+      if (!(error instanceof TracePathError)) throw error;
+      process.stderr.write(`bank-sim: ${error.message}\n`);
+      traceFailed = true;
+    }
+  }
   if (cmd.json) {
-    process.stdout.write(`${JSON.stringify({ ...report, config: cmd.config, agentNames: sim.names }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonReport(report, cmd.config, version()), null, 2)}\n`);
   } else {
     process.stdout.write(`${formatRun(report, cmd.config, sim.names, sim.events())}\n`);
   }
-  return verdict(cmd, [report], signal);
+  const code = verdict(cmd, [report], signal);
+  return code === EXIT.OK && traceFailed ? EXIT.VIOLATED : code;
 }
 
 async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
@@ -106,7 +138,9 @@ async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
     rows.push({ label, report });
   }
   if (cmd.json) {
-    process.stdout.write(`${JSON.stringify({ scenario: cmd.config.scenario, config: cmd.config, results: rows.map((r) => ({ ...r.report })) }, null, 2)}\n`);
+    const results = rows.map((r) => ({ label: r.label, ...jsonReport(r.report, { ...cmd.config, sync: r.report.sync }, version()), version: undefined, config: undefined }));
+    const ok = rows.every((r) => r.report.ok && !r.report.interrupted);
+    process.stdout.write(`${JSON.stringify({ version: version(), ok, scenario: cmd.config.scenario, config: cmd.config, results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${formatCompare(rows, cmd.config)}\n`);
   }
@@ -119,19 +153,9 @@ async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
     : undefined;
   const result = await runTrials(cmd.config, { trials: cmd.trials, signal, onProgress: progress });
   if (progress) process.stderr.write('\r\x1b[K');
-  process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTrials(result)}\n`);
+  process.stdout.write(cmd.json ? `${JSON.stringify(jsonTrials(result, version()), null, 2)}\n` : `${formatTrials(result)}\n`);
   if (result.interrupted) return EXIT.INTERRUPTED;
   return cmd.check && result.forbidden > 0 ? EXIT.VIOLATED : EXIT.OK;
-}
-
-/** Writes the trace as JSON lines, via a temporary file so a failure leaves no half-written file. */
-function writeTrace(path: string, sim: Pick<Simulation, 'trace' | 'names'>): void {
-  const { events, dropped } = sim.trace();
-  const lines = events.map((e) => JSON.stringify({ ...e, agentName: sim.names[e.agent] ?? null }));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, lines.join('\n') + (lines.length ? '\n' : ''));
-  renameSync(tmp, path);
-  if (dropped > 0) process.stderr.write(`bank-sim: ${dropped} early events were overwritten in the ring before they could be saved\n`);
 }
 
 function version(): string {

@@ -9,26 +9,8 @@ import { parseRedisUrl } from './sim/redis/connect.js';
 import { RedisUrlError } from './sim/redis/errors.js';
 import type { AgentsOn, Dispatch } from './sim/redis/protocol.js';
 
-export const REDIS_OPTIONS = {
-  store: { type: 'string' },
-  'redis-url': { type: 'string' },
-  'lock-ttl': { type: 'string' },
-  'agents-on': { type: 'string' },
-  dispatch: { type: 'string' },
-  'pause-holder': { type: 'string' },
-  'join-timeout': { type: 'string' },
-} as const;
-
-export const REDIS_USAGE = `
-Redis (beyond one machine):
-  bank-sim agent --redis-url URL  serve runs as an agent, on any host, until Ctrl-C
-      --store S         memory (SharedArrayBuffer, default) | redis
-      --redis-url URL   redis://[user:pass@]host[:port][/db] (default: a private redis-server)
-      --lock-ttl DUR    lease of a Redis lock (lock, fenced), e.g. 100ms (default 5s)
-      --agents-on WHERE threads (default) | processes (one OS process each) | remote (bank-sim agent)
-      --dispatch MODE   agents (each runs its own, default) | queue (a Redis stream, consumer group)
-      --pause-holder AGENT@OP:DUR  that agent stalls in its OP-th transaction after its read
-      --join-timeout DUR  how long to wait for remote agents (default 10s)`;
+/** The Redis options (declared in the option table, src/options.ts). */
+const REDIS_OPTIONS = ['store', 'redis-url', 'lock-ttl', 'agents-on', 'dispatch', 'pause-holder', 'join-timeout'] as const;
 
 const AGENTS_ON = ['threads', 'processes', 'remote'] as const;
 const DISPATCH = ['agents', 'queue'] as const;
@@ -43,7 +25,7 @@ export interface RedisCommandOptions {
   joinTimeoutMs: number;
 }
 
-type Values = Partial<Record<keyof typeof REDIS_OPTIONS, string>>;
+type Values = Partial<Record<(typeof REDIS_OPTIONS)[number], string>>;
 
 /** The store the command line asks for (before the strategies are checked against it). */
 export function storeOf(v: Values): StoreKind {

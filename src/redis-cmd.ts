@@ -15,13 +15,14 @@ import { startRedisServer, type RedisServer } from './sim/redis/server.js';
 import type { Report } from './sim/simulation.js';
 import type { TrialOutcome, TrialsResult } from './sim/trials.js';
 import { money } from './sim/trace.js';
+import { TraceWriter, type TraceFd } from './trace-file.js';
 
 const EXIT = { OK: 0, VIOLATED: 1, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 
 /** Most trials on Redis: each one is a whole run (connections, join, start). */
 export const MAX_REDIS_TRIALS = 1000;
 
-export async function redisCommand(cmd: Command, signal: AbortSignal, writeTrace: (path: string, sim: RedisSimulation) => void): Promise<number> {
+export async function redisCommand(cmd: Command, signal: AbortSignal, traceFile: TraceFd | null): Promise<number> {
   let server: RedisServer | null = null;
   try {
     let url = cmd.redis!.url;
@@ -35,7 +36,7 @@ export async function redisCommand(cmd: Command, signal: AbortSignal, writeTrace
       new RedisSimulation({ ...config, store: 'redis' }, { ...cmd.redis!, url: url!, collectTrace });
     switch (cmd.command) {
       case 'run':
-        return await run(cmd, signal, make, writeTrace);
+        return await run(cmd, signal, make, traceFile);
       case 'trials':
         return await trials(cmd, signal, make);
       case 'tui':
@@ -78,10 +79,18 @@ function exitFor(cmd: Command, reports: Report[], signal: AbortSignal): number {
   return cmd.check && reports.some((r) => !r.ok) ? EXIT.VIOLATED : EXIT.OK;
 }
 
-async function run(cmd: Command, signal: AbortSignal, make: Make, writeTrace: (path: string, sim: RedisSimulation) => void): Promise<number> {
+async function run(cmd: Command, signal: AbortSignal, make: Make, traceFile: TraceFd | null): Promise<number> {
   const sim = make(cmd.config, cmd.trace !== null);
+  // The trace streams every event as the run goes (opened and checked before it started).
+  const trace = traceFile !== null && cmd.trace ? new TraceWriter(traceFile, cmd.trace, sim) : null;
+  trace?.start();
   const report = await simulate(sim, signal);
-  if (cmd.trace) writeTrace(cmd.trace, sim);
+  try {
+    await trace?.finish();
+  } catch (error) {
+    process.stderr.write(`bank-sim: ${(error as Error).message}\n`);
+    return EXIT.FAILED;
+  }
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify({ ...report, config: sim.config, agentNames: sim.names }, null, 2)}\n`);
   } else {

@@ -1,13 +1,20 @@
 import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { SCENARIOS, type ScenarioName } from '../sim/config.js';
+import { clock, micros } from '../format.js';
 import { Footer, Help } from './Help.js';
-import { PaneTracker, type PaneView, type RunHandle } from './model.js';
+import { digitAgent, keyFor, type Action, type KeyContext, type Mode } from './keys.js';
+import { computeLayout } from './layout.js';
+import type { Snapshot } from '../sim/simulation.js';
 import { Pane } from './Pane.js';
+import { Picker } from './Picker.js';
+import { narrate, TOUR } from './tour.js';
+import { wrap } from './text.js';
+import { useRuns, type RunRequest, type Start } from './use-runs.js';
 
 export interface AppProps {
   /** Starts the runs (one per pane) of a scenario. */
-  start: (scenario: ScenarioName) => RunHandle[];
+  start: Start;
   /** null shows the scenario picker first. */
   scenario: ScenarioName | null;
   /** Called once to leave: 0 for q, 130 for Ctrl-C. */
@@ -15,167 +22,188 @@ export interface AppProps {
   fps?: number;
 }
 
-const DESCRIPTIONS: Record<ScenarioName, string> = {
-  race: '10 agents deposit $1 at once: lost updates without a lock',
-  condition: 'withdrawers wait on a Condition until deposits cover them',
-  tellers: 'customers share K teller windows guarded by a Semaphore',
-  transfer: 'transfers take two locks: the naive order deadlocks',
-  async: 'the same race on one event loop, and async-mutex',
-};
+const TOUR_LINES = 4;
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [stdout]);
+  return size;
+}
+
+/** The mode the keys and the footer work in, from what is on screen. */
+function modeOf(request: RunRequest | null, help: boolean, tour: boolean, snaps: Snapshot[]): Mode {
+  if (!request) return 'picker';
+  if (help) return 'help';
+  if (tour) return 'tour';
+  if (snaps.length && snaps.every((s) => s.status === 'finished')) return 'finished';
+  if (snaps[0]?.stepMode) return 'step';
+  if (snaps[0]?.status === 'paused') return 'paused';
+  return 'running';
+}
+
+/** A ref-backed state: key handlers read the current value even before React re-renders. */
+function useLatest<T>(initial: T): [T, (next: T) => void, { current: T }] {
+  const ref = useRef(initial);
+  const [value, setValue] = useState(initial);
+  return [value, (next: T) => ((ref.current = next), setValue(next)), ref];
+}
 
 export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
-  const [scenario, setScenarioState] = useState<ScenarioName | null>(initial);
-  const [generation, setGeneration] = useState(0);
-  const [help, setHelpState] = useState(false);
-  // The key handler reads these through refs: a key that arrives before React has re-bound the
-  // handler after a render (fast typing, a loaded machine) must still see the current mode.
-  const scenarioRef = useRef(initial);
-  const helpRef = useRef(false);
-  const setScenario = (next: ScenarioName) => {
-    scenarioRef.current = next;
-    setScenarioState(next);
-  };
-  const setHelp = (next: boolean) => {
-    helpRef.current = next;
-    setHelpState(next);
-  };
-  const [picked, setPickedState] = useState(0);
-  // Keys can arrive in one batch (↓ ↓ Enter) before a re-render: read the choice from a ref.
-  const pickedRef = useRef(0);
-  const setPicked = (update: (p: number) => number) => {
-    pickedRef.current = update(pickedRef.current);
-    setPickedState(pickedRef.current);
-  };
-  const runs = useRef<RunHandle[]>([]);
-  const trackers = useRef<PaneTracker[]>([]);
-  const [views, setViews] = useState<PaneView[]>([]);
-  const { stdout } = useStdout();
-  const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [request, setRequest, requestRef] = useLatest<RunRequest | null>(initial ? { scenario: initial, generation: 0 } : null);
+  const [help, setHelp, helpRef] = useLatest(false);
+  const [picked, setPicked, pickedRef] = useLatest(0);
+  const [selected, setSelected, selectedRef] = useLatest(0);
+  // The tour: which stop, and the first event seq after the last key (what to narrate).
+  const [tour, setTour, tourRef] = useLatest<{ stop: number; since: number; agent: number | null } | null>(null);
+  const { runs, views } = useRuns(start, request, fps);
+  const viewsRef = useRef(views);
+  viewsRef.current = views;
+  const size = useTerminalSize();
 
-  useEffect(() => {
-    const onResize = () => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout]);
+  const lastSeq = (): number => Math.max(0, ...viewsRef.current.flatMap((v) => v.events.map((e) => e.seq + 1)));
+  const startTourStop = (stop: number): void => {
+    const s = TOUR[stop]!;
+    const part = TOUR[stop - 1]?.sync !== s.sync;
+    if (part) setRequest({ scenario: 'race', strategies: [s.sync], stepMode: true, generation: (requestRef.current?.generation ?? 0) + 1 });
+    setTour({ stop, since: part ? 0 : lastSeq(), agent: null });
+  };
+  const endTour = (): void => setTour(null);
 
-  // Start the runs of the chosen scenario (again on restart); stop them when they go away.
-  useEffect(() => {
-    if (!scenario) return;
-    const started = start(scenario);
-    runs.current = started;
-    trackers.current = started.map((run) => new PaneTracker(run));
-    return () => {
-      for (const r of started) void r.kill();
-    };
-  }, [scenario, generation, start]);
+  const names = views[0]?.snapshot.agents.map((a) => a.name) ?? [];
+  const ctx = (): KeyContext => ({ mode: modeOf(requestRef.current, helpRef.current, tourRef.current !== null, runs.current.map((r) => r.snapshot())), names: runs.current[0]?.snapshot().agents.map((a) => a.name) ?? [], selected: selectedRef.current });
 
-  // The frame clock: read cheap snapshots at a fixed rate; the agents never wait for us.
-  useEffect(() => {
-    if (!scenario) return;
-    const tick = () => setViews(trackers.current.map((t) => t.view()));
-    tick();
-    const timer = setInterval(tick, 1000 / fps);
-    return () => clearInterval(timer);
-  }, [scenario, generation, fps]);
+  const act: Record<Action, (input: string) => void> = {
+    interrupt: () => onExit(130),
+    quit: () => onExit(0),
+    help: () => setHelp(true),
+    closeHelp: () => setHelp(false),
+    pause: () => runs.current.forEach((r) => r.togglePause()),
+    stepMode: () => {
+      const on = !runs.current[0]?.snapshot().stepMode;
+      runs.current.forEach((r) => r.setStepMode(on));
+    },
+    stepAgent: (input) => {
+      const agent = digitAgent(input)!;
+      runs.current.forEach((r) => r.step(agent));
+      setSelected(Math.min(agent, Math.max(0, ctx().names.length - 1)));
+      const t = tourRef.current;
+      if (t) {
+        const stop = TOUR[t.stop]!;
+        const since = lastSeq();
+        if (stop.expect === agent && TOUR[t.stop + 1]) setTour({ stop: t.stop + 1, since, agent });
+        else setTour({ ...t, since, agent });
+      }
+    },
+    select: () => {
+      const n = Math.max(1, ctx().names.length);
+      setSelected((selectedRef.current + (lastKey.current === 'up' ? n - 1 : 1)) % n);
+    },
+    stepSelected: () => runs.current.forEach((r) => r.step(selectedRef.current)),
+    window: (input) => {
+      const current = runs.current[0]?.snapshot().windowUs ?? 0;
+      const next = input === '-' ? Math.floor(current / 2) : current === 0 ? 100 : current * 2;
+      runs.current.forEach((r) => r.setWindow(next));
+    },
+    restart: () => {
+      const r = requestRef.current;
+      if (r) setRequest({ ...r, stepMode: false, generation: r.generation + 1 });
+    },
+    tour: () => startTourStop(0),
+    tourNext: () => {
+      const t = tourRef.current;
+      if (!t) return;
+      if (TOUR[t.stop]!.expect !== 'enter') return;
+      if (TOUR[t.stop + 1]) startTourStop(t.stop + 1);
+      else endTour();
+    },
+    tourEnd: endTour,
+    pickMove: () => setPicked((pickedRef.current + (lastKey.current === 'up' ? SCENARIOS.length - 1 : 1)) % SCENARIOS.length),
+    pickDigit: (input) => setRequest({ scenario: SCENARIOS[Number(input) - 1]!, generation: 0 }),
+    pickEnter: () => setRequest({ scenario: SCENARIOS[pickedRef.current]!, generation: 0 }),
+  };
+  const lastKey = useRef<'up' | 'down' | null>(null);
 
   useInput((input, key) => {
-    if (key.ctrl && input === 'c') return onExit(130);
-    if (!scenarioRef.current) {
-      if (input === 'q' || key.escape) return onExit(0);
-      if (key.upArrow) setPicked((p) => (p + SCENARIOS.length - 1) % SCENARIOS.length);
-      if (key.downArrow) setPicked((p) => (p + 1) % SCENARIOS.length);
-      const digit = Number(input);
-      if (digit >= 1 && digit <= SCENARIOS.length) setScenario(SCENARIOS[digit - 1]!);
-      if (key.return) setScenario(SCENARIOS[pickedRef.current]!);
-      return;
-    }
-    if (helpRef.current) {
-      if (input === '?' || key.escape || input === 'q') setHelp(false);
-      return;
-    }
-    const all = runs.current;
-    if (input === 'q') return onExit(0);
-    if (input === '?') return setHelp(true);
-    if (input === ' ') for (const r of all) r.togglePause();
-    if (input === 's') {
-      const on = !all[0]?.snapshot().stepMode;
-      for (const r of all) r.setStepMode(on);
-    }
-    if (/^[0-9]$/.test(input)) {
-      const agent = input === '0' ? 9 : Number(input) - 1;
-      for (const r of all) r.step(agent);
-    }
-    if (input === '+' || input === '=' || input === '-') {
-      const current = all[0]?.snapshot().windowUs ?? 0;
-      const next = input === '-' ? Math.floor(current / 2) : current === 0 ? 100 : current * 2;
-      for (const r of all) r.setWindow(next);
-    }
-    if (input === 'r') setGeneration((g) => g + 1);
+    lastKey.current = key.upArrow || (key.shift && key.tab) ? 'up' : key.downArrow ? 'down' : null;
+    const def = keyFor(input, key, ctx().mode);
+    if (def) act[def.action](input);
   });
 
-  // A constant frame height, one row short of the terminal: ink flickers when its output fills
-  // the screen, and its incremental renderer leaves stale lines behind when a frame grows.
-  const frameHeight = Math.max(10, size.rows - 1);
-  if (!scenario) {
+  const mode = modeOf(request, help, tour !== null, views.map((v) => v.snapshot));
+  const keyCtx: KeyContext = { mode, names, selected };
+  const height = Math.max(1, size.rows - 1);
+  if (!request) {
     return (
-      <Box flexDirection="column" height={frameHeight}>
-        <Picker picked={picked} />
+      <Box flexDirection="column" height={height}>
+        <Picker picked={picked} width={size.columns} />
+        <Box flexGrow={1} />
+        <Footer ctx={keyCtx} width={size.columns} />
       </Box>
     );
   }
-  const first = views[0]?.snapshot;
-  const n = Math.max(1, views.length);
-  const paneWidth = Math.max(30, Math.floor(size.columns / n));
-  // Stay below the terminal height (ink flickers when its output fills the screen).
-  const chrome = 1 + 1 + 2 + 6 + 1; // title, footer, borders, pane header lines, table header
-  const storyLines = size.rows >= 30 ? 2 : 1;
-  const maxAgents = Math.max(2, size.rows - 1 - chrome - storyLines - 1);
-  const laneWidth = Math.max(8, paneWidth - 4 - (paneWidth - 4 >= 46 ? 21 : 16));
+  const first = views[0];
+  const layout = computeLayout({
+    columns: size.columns,
+    rows: size.rows,
+    panes: Math.max(1, views.length),
+    agents: first?.snapshot.agents.length ?? 1,
+    nameWidth: Math.max(1, ...names.map((n) => n.length)),
+    stateWant: first && first.snapshot.accounts.length > 1 ? 26 : 11,
+    extraLines: tour ? TOUR_LINES : 0,
+  });
+  if (layout.tooSmall) {
+    return (
+      <Box flexDirection="column" height={height}>
+        <Text color="yellow" wrap="wrap">
+          terminal too small (need {layout.tooSmall.width}x{layout.tooSmall.height}) · q quit
+        </Text>
+      </Box>
+    );
+  }
+  // One clock for the whole screen: the panes run side by side, paused time excluded.
+  const elapsed = Math.max(0, ...views.map((v) => v.snapshot.elapsedMs));
+  const window = first ? micros(first.snapshot.windowUs) : '?';
+  const state = mode === 'finished' ? ' · finished' : mode === 'paused' ? ' · PAUSED' : mode === 'step' ? ' · STEP MODE' : '';
+  const tourText = tour && first ? [narrate(first, tour.since, tour.agent), TOUR[tour.stop]!.text].filter(Boolean).join(' ') : '';
   return (
-    <Box flexDirection="column" height={frameHeight}>
-      <Text wrap="truncate">
+    <Box flexDirection="column" height={height}>
+      <Text wrap="truncate-end">
         <Text bold>bank-sim</Text>
         <Text dimColor>
           {' '}
-          · {scenario} · window {first ? formatWindow(first.windowUs) : '?'} · {first ? (first.elapsedMs / 1000).toFixed(1) : '0.0'}s
-          {first?.status === 'paused' ? ' · PAUSED' : ''}
+          · {request.scenario} · window {window} · {clock(elapsed)}
         </Text>
+        <Text color={mode === 'finished' ? 'green' : 'yellow'}>{state}</Text>
       </Text>
       {help ? (
-        <Help width={size.columns} />
+        <Help width={size.columns} height={height - 2} />
       ) : (
-        <Box flexDirection="row">
+        <Box flexDirection={layout.direction}>
           {views.map((v, i) => (
-            <Pane key={`${generation}-${i}`} view={v} width={paneWidth} maxAgents={maxAgents} storyLines={storyLines} laneWidth={laneWidth} />
+            <Pane key={`${request.generation}-${i}`} view={v} layout={layout} selected={mode === 'step' || mode === 'tour' ? selected : null} />
           ))}
         </Box>
       )}
       <Box flexGrow={1} />
-      <Footer stepMode={first?.stepMode ?? false} />
+      {tour && !help && (
+        <Box flexDirection="column" height={TOUR_LINES}>
+          {wrap(tourText, size.columns)
+            .slice(-TOUR_LINES)
+            .map((l, i) => (
+              <Text key={i} color="yellow">
+                {l}
+              </Text>
+            ))}
+        </Box>
+      )}
+      <Footer ctx={keyCtx} width={size.columns} />
     </Box>
   );
-}
-
-function Picker({ picked }: { picked: number }) {
-  return (
-    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
-      <Text bold>bank-sim: pick a scenario</Text>
-      {SCENARIOS.map((s, i) => (
-        <Text key={s} wrap="truncate" color={i === picked ? 'cyan' : undefined}>
-          {i === picked ? '› ' : '  '}
-          {i + 1} {s.padEnd(10)}
-          <Text dimColor>{DESCRIPTIONS[s]}</Text>
-        </Text>
-      ))}
-      <Text dimColor>↑/↓ and Enter, or 1-{SCENARIOS.length} · q quit</Text>
-    </Box>
-  );
-}
-
-export function formatWindow(us: number): string {
-  if (us === 0) return '0';
-  if (us % 1000 === 0) return `${us / 1000}ms`;
-  return us > 1000 ? `${(us / 1000).toFixed(1)}ms` : `${us}us`;
 }

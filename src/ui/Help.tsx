@@ -1,43 +1,44 @@
 import { Box, Text } from 'ink';
+import { footerText, helpRows, type KeyContext } from './keys.js';
+import { wrap } from './text.js';
 
-export const KEYS: [string, string][] = [
-  ['space', 'pause / resume every pane'],
-  ['s', 'step mode on/off: agents wait before each micro-step'],
-  ['1-9, 0', 'step mode: let agent A-I (0: J) take one micro-step in every pane'],
-  ['+ / -', 'double / halve the race window'],
-  ['r', 'restart the run with the same settings'],
-  ['?', 'this help'],
-  ['q, Ctrl-C', 'quit'],
-];
+const LANES =
+  'Lanes: one column per event, in global order, newest on the right. R read, W write, L lock, U unlock, w wait, k woke, n notify, > enter, < leave, r retry, X crash, ! lost update.';
+const BY_HAND = 'Make a lost update by hand: s, then 1 (A reads), 2 (B reads), 1 (A writes), 2 (B writes over it). Or press t for the guided tour.';
 
-export function Help({ width }: { width: number }) {
+/** The help overlay: the key map's rows, the lane legend and the hand exercise, wrapped to fit. */
+export function Help({ width, height }: { width: number; height: number }) {
+  const inner = Math.max(20, Math.min(width, 100) - 4);
+  const rows = helpRows();
+  const keyWidth = Math.max(...rows.map((r) => r.keys.length)) + 2;
+  const lines = [
+    ...rows.flatMap((r) => wrap(r.help, inner - keyWidth).map((l, i) => ({ key: i === 0 ? r.keys : '', text: l }))),
+    { key: '', text: '' },
+    ...[LANES, BY_HAND].flatMap((p) => [...wrap(p, inner).map((text) => ({ key: null, text })), { key: null, text: '' }]),
+  ].slice(0, Math.max(1, height - 3));
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={Math.min(width, 78)}>
+    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={inner + 4}>
       <Text bold>Keys</Text>
-      {KEYS.map(([k, what]) => (
-        <Text key={k} wrap="truncate">
-          <Text color="cyan">{k.padEnd(10)}</Text>
-          {what}
-        </Text>
-      ))}
-      <Text> </Text>
-      <Text wrap="wrap">
-        Each pane runs the same workload with a different strategy. Lanes: R read, W write, L lock, U unlock, w wait, n
-        notify, ! lost update. Make a lost update by hand: s, then 1 (A reads), 2 (B reads), 1 (A writes), 2 (B writes
-        over it).
-      </Text>
-      <Text dimColor>press ? or Esc to close</Text>
+      {lines.map((l, i) =>
+        l.key === null ? (
+          <Text key={i}>{l.text || ' '}</Text>
+        ) : (
+          <Text key={i}>
+            <Text color="cyan">{l.key.padEnd(keyWidth)}</Text>
+            {l.text}
+          </Text>
+        ),
+      )}
     </Box>
   );
 }
 
-export function Footer({ stepMode }: { stepMode: boolean }) {
+/** The footer: what the key map offers in this mode, as much as fits. */
+export function Footer({ ctx, width }: { ctx: KeyContext; width: number }) {
+  const step = ctx.mode === 'step';
   return (
-    <Text wrap="truncate" dimColor={!stepMode}>
-      {stepMode ? (
-        <Text color="yellow">STEP MODE · 1-9/0 advance agent A-J · s leave · </Text>
-      ) : null}
-      space pause · s step · +/- window · r restart · ? help · q quit
+    <Text wrap="truncate-end" color={step ? 'yellow' : undefined} dimColor={!step && ctx.mode !== 'finished'}>
+      {footerText(ctx, width)}
     </Text>
   );
 }

@@ -1,92 +1,113 @@
 import { Box, Text } from 'ink';
-import { money } from '../sim/trace.js';
-import { agentsIn, SHORT_STATE, sparkline, STATE_COLOR, statusText, type PaneView } from './model.js';
+import type { Layout } from './layout.js';
+import { LEGEND } from './layout.js';
+import { sparkline, type PaneView } from './model.js';
+import { agentLabel, balanceText, firstFitting, scenarioText, verdictNotes, verdictText, wrap, type Colour, type Segment } from './text.js';
 
 export interface PaneProps {
   view: PaneView;
-  width: number;
-  /** Most agent rows this pane may draw (the rest are summarised). */
-  maxAgents: number;
-  /** Lines of lost-update explanations to show. */
-  storyLines: number;
-  /** Lane (timeline) columns. */
-  laneWidth: number;
+  layout: Layout;
+  /** In step mode: the agent the step key moves (highlighted). */
+  selected: number | null;
 }
 
-/** One strategy's live view: balance vs expected, lost updates, chart, agents with their lanes. */
-export function Pane({ view, width, maxAgents, storyLines, laneWidth }: PaneProps) {
-  const s = view.snapshot;
-  const inner = width - 4;
-  const diff = s.balance - s.expected;
-  const exact = diff === 0;
-  const lostColor = s.lostUpdates === 0 ? 'green' : 'red';
-  const top = Math.max(...view.history.expected, ...view.history.balance, 1);
-  const sparkWidth = Math.max(4, inner - 10);
-  const shown = s.agents.slice(0, maxAgents);
-  const hidden = s.agents.length - shown.length;
-  const wide = inner >= 46;
-  const nameWidth = Math.max(3, ...s.agents.map((a) => a.name.length + 1));
+function Line({ segments }: { segments: Segment[] }) {
   return (
-    <Box flexDirection="column" width={width} borderStyle="round" borderColor={exact && s.lostUpdates === 0 ? 'green' : 'red'} paddingX={1}>
-      <Text wrap="truncate">
-        <Text bold color="cyan">
-          {view.sync}
-        </Text>
-        <Text dimColor> · {statusText(s)} · {Math.round(s.throughput)} tx/s</Text>
-      </Text>
-      <Text wrap="truncate">
-        balance <Text bold color={exact ? 'green' : 'red'}>{money(s.balance)}</Text>
-        <Text dimColor> / expected </Text>
-        {money(s.expected)}
-        {!exact && <Text color="red"> ({money(Math.abs(diff))} {diff < 0 ? 'lost' : 'extra'})</Text>}
-      </Text>
-      <Text wrap="truncate">
-        lost updates{' '}
-        <Text bold color={lostColor}>
-          {s.lostUpdates}
-        </Text>
-        <Text dimColor>
-          {' '}
-          · tx {s.transactions}
-          {s.retries ? ` · retries ${s.retries}` : ''}
-        </Text>
-      </Text>
-      <Text wrap="truncate">
-        <Text dimColor>bal </Text>
-        <Text color={exact ? 'green' : 'red'}>{sparkline(view.history.balance, sparkWidth, top)}</Text>
-      </Text>
-      <Text wrap="truncate">
-        <Text dimColor>exp </Text>
-        <Text dimColor>{sparkline(view.history.expected, sparkWidth, top)}</Text>
-      </Text>
-      <ScenarioLine view={view} />
-      <Text dimColor wrap="truncate">
-        {'ag'.padEnd(nameWidth)}
-        {'state       tx '}
-        {wide ? 'wait ' : ''}
-        {'timeline: R read W write L lock U unlock ! lost'.slice(0, Math.max(0, inner - (wide ? 22 : 17)))}
-      </Text>
-      {shown.map((a, i) => (
-        <Text key={a.name} wrap="truncate">
-          {a.name.padEnd(nameWidth)}
-          <Text color={STATE_COLOR[a.state]}>{(a.nextStep ? `next: ${a.nextStep}` : SHORT_STATE[a.state]).slice(0, 11).padEnd(12)}</Text>
-          {String(a.transactions).padStart(3)}{' '}
-          {wide ? `${String(a.lockWaits).padStart(4)} ` : ''}
-          <Lane lane={view.lanes[i] ?? ''} lost={view.lostColumns} width={laneWidth} />
+    <Text wrap="truncate-end">
+      {segments.map((s, i) => (
+        <Text key={i} color={s.color} dimColor={s.dim} bold={s.bold}>
+          {s.text}
         </Text>
       ))}
-      {hidden > 0 && <Text dimColor>+{hidden} more agents</Text>}
-      {Array.from({ length: storyLines }, (_, i) => (
-        <Text key={i} color="yellow" wrap="truncate">
-          {view.stories[i] ? `! ${view.stories[i]}` : ' '}
+    </Text>
+  );
+}
+
+/** Which agents to draw: all if they fit, else a window that keeps the selected one in view. */
+function visibleAgents(total: number, rows: number, selected: number | null): number[] {
+  if (rows >= total) return Array.from({ length: total }, (_, i) => i);
+  const start = selected === null ? 0 : Math.min(Math.max(0, selected - rows + 1), total - rows);
+  return Array.from({ length: rows }, (_, i) => start + i);
+}
+
+/** The notes area: the final verdict's violations first, then the newest lost-update stories, each whole. */
+function notes(view: PaneView, width: number, lines: number): { text: string; color: Colour }[] {
+  const out: { text: string; color: Colour }[] = [];
+  const items = [...verdictNotes(view.snapshot), ...view.stories.map((s) => ({ text: `! ${s}`, color: 'yellow' as Colour }))];
+  for (const item of items) {
+    const wrapped = wrap(item.text, width);
+    if (out.length + wrapped.length > lines) {
+      if (out.length === 0) out.push(...wrapped.slice(0, lines).map((text) => ({ text, color: item.color })));
+      break;
+    }
+    out.push(...wrapped.map((text) => ({ text, color: item.color })));
+  }
+  return out;
+}
+
+/** One strategy's view: verdict, balance vs expected, the scenario's line, agents with their lanes, notes. */
+export function Pane({ view, layout, selected }: PaneProps) {
+  const s = view.snapshot;
+  const w = layout.pane.innerWidth;
+  const cols = layout.columns;
+  const border: Colour = s.status === 'finished' && s.interrupted ? 'yellow' : s.verdict.ok ? 'green' : 'red';
+  const top = Math.max(...view.history.expected, ...view.history.balance, 1);
+  const shown = visibleAgents(s.agents.length, layout.agentRows, selected);
+  const hidden = s.agents.length - shown.length;
+  const status = s.status === 'finished' ? (s.deadlock ? 'deadlocked' : s.interrupted ? 'stopped' : 'finished') : s.stepMode && s.status === 'running' ? 'step mode' : s.status;
+  const rate = ` · ${Math.round(s.throughput).toLocaleString('en-US')} tx/s`;
+  const title: Segment[] = [{ text: view.sync, color: 'cyan', bold: true }, { text: firstFitting([` · ${status}${rate}`, ` · ${status}`, ''], w - view.sync.length), dim: true }];
+  const laneHeader = layout.legend ? LEGEND : firstFitting(['lane (? legend)', 'lane'], cols.lane);
+  const header = `${''.padEnd(cols.name)}${'state'.padEnd(cols.state)}${cols.tx ? '  tx '.padStart(cols.tx) : ''}${cols.wait ? 'wait '.padStart(cols.wait) : ''}${laneHeader}`;
+  const noteLines = notes(view, w, layout.noteLines);
+  return (
+    <Box flexDirection="column" width={layout.pane.width} height={layout.pane.height} borderStyle="round" borderColor={border} paddingX={1}>
+      <Line segments={title} />
+      <Line segments={balanceText(s, w)} />
+      <Line segments={verdictText(s, view.config, w)} />
+      {layout.sparklines && (
+        <>
+          <Line segments={[{ text: 'bal ', dim: true }, { text: sparkline(view.history.balance, w - 4, top), color: s.balance === s.expected ? 'green' : 'red' }]} />
+          <Line segments={[{ text: 'exp ', dim: true }, { text: sparkline(view.history.expected, w - 4, top), dim: true }]} />
+        </>
+      )}
+      <Line segments={scenarioText(s, w)} />
+      <Text dimColor wrap="truncate-end">
+        {header}
+      </Text>
+      {shown.map((i) => {
+        const a = s.agents[i]!;
+        const label = agentLabel(a, s, view.config.ops, cols.state - 1);
+        return (
+          <Text key={a.name} wrap="truncate-end">
+            <Text inverse={selected === i}>{a.name}</Text>
+            {' '.repeat(cols.name - a.name.length)}
+            <Text color={label.color}>{label.text.padEnd(cols.state)}</Text>
+            {cols.tx ? `${compact(a.transactions).padStart(cols.tx - 1)} ` : ''}
+            {cols.wait ? `${compact(a.lockWaits).padStart(cols.wait - 1)} ` : ''}
+            <Lane lane={view.lanes[i] ?? ''} lost={view.lostColumns} width={cols.lane} />
+          </Text>
+        );
+      })}
+      {hidden > 0 && <Text dimColor>+{hidden} more agents{selected !== null ? ' (↑↓ to scroll)' : ''}</Text>}
+      {noteLines.map((n, i) => (
+        <Text key={i} color={n.color} wrap="truncate-end">
+          {n.text}
         </Text>
       ))}
     </Box>
   );
 }
 
-// Draws a lane as a few runs of equally styled characters (not one element per character:
-// ink lays out every element on every frame).
+/** A count in at most 4 characters: 1234, 12k, 123k, 1.2M. */
+function compact(n: number): string {
+  if (n < 10_000) return String(n);
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+// Draws the newest `width` columns of a lane as a few runs of equally styled characters (not
+// one element per character: ink lays out every element on every frame).
 function Lane({ lane, lost, width }: { lane: string; lost: Set<number>; width: number }) {
   const chars = lane.slice(-width);
   const offset = lane.length - chars.length;
@@ -107,71 +128,4 @@ function Lane({ lane, lost, width }: { lane: string; lost: Set<number>; width: n
       ))}
     </Text>
   );
-}
-
-/** The scenario's own view: lock holder and queue, parked withdrawers, teller windows, deadlock. */
-function ScenarioLine({ view }: { view: PaneView }) {
-  const s = view.snapshot;
-  const name = (i: number | null) => (i === null ? '—' : (s.agents[i]?.name ?? '?'));
-  if (s.deadlock) {
-    const cycle = s.deadlock.cycle.map((m) => `${m.agent} → acct ${m.waitsFor + 1}`).join(' → ');
-    return (
-      <Text color="red" bold wrap="truncate">
-        DEADLOCK: {cycle} → {s.deadlock.cycle[0]?.agent}
-      </Text>
-    );
-  }
-  if (s.crashed.length) {
-    return (
-      <Text color="redBright" wrap="truncate">
-        crashed: {s.crashed.map((c) => `${c.agent} (${c.message})`).join(', ')}
-      </Text>
-    );
-  }
-  switch (s.scenario) {
-    case 'condition': {
-      const parked = agentsIn(s, ['waiting for funds']);
-      return (
-        <Text wrap="truncate">
-          <Text color="blue">{s.sync === 'condition' ? 'parked on Condition: ' : 'short of funds, polling: '}</Text>
-          {parked.length ? parked.join(' ') : '—'}
-          <Text color={s.minBalance < 0 ? 'red' : 'green'}> · lowest {money(s.minBalance)}</Text>
-        </Text>
-      );
-    }
-    case 'tellers': {
-      const serving = agentsIn(s, ['serving']);
-      const queue = agentsIn(s, ['waiting for lock']);
-      const over = s.servingMax > s.permits;
-      const windows = Array.from({ length: s.permits }, (_, i) => `[${(serving[i] ?? '').padEnd(3)}]`).join('');
-      return (
-        <Text wrap="truncate">
-          {windows}
-          {serving.length > s.permits && <Text color="red">+{serving.length - s.permits}</Text>}
-          <Text dimColor> queue </Text>
-          {queue.join(' ') || '—'}
-          <Text color={over ? 'red' : 'green'}> max {s.servingMax}/{s.permits}</Text>
-        </Text>
-      );
-    }
-    case 'transfer':
-      return (
-        <Text wrap="truncate">
-          locks: {s.lockHolders.map((h, i) => `acct${i + 1} ${name(h)}`).join(' · ')}
-        </Text>
-      );
-    default: {
-      if (s.sync === 'none' || s.sync === 'atomic' || s.sync === 'async') {
-        return <Text dimColor wrap="truncate">{s.sync === 'atomic' ? 'no lock: CAS retries on conflict' : 'no lock: agents interleave freely'}</Text>;
-      }
-      const queued = agentsIn(s, ['waiting for lock']);
-      return (
-        <Text wrap="truncate">
-          lock held by <Text color="green">{name(s.lockHolders[0] ?? null)}</Text>
-          <Text dimColor> · queued </Text>
-          <Text color="red">{queued.join(' ') || '—'}</Text>
-        </Text>
-      );
-    }
-  }
 }

@@ -4,7 +4,6 @@
  */
 import type { Snapshot } from '../sim/simulation.js';
 import type { Strategy, SimConfig } from '../sim/config.js';
-import type { AgentState } from '../sim/layout.js';
 import { StoryTeller, type TraceEvent } from '../sim/trace.js';
 import { updateNoun } from '../sim/verdict.js';
 
@@ -25,6 +24,11 @@ export interface RunHandle {
 
 export interface PaneView {
   sync: Strategy;
+  config: SimConfig;
+  /** The agents' names (A..J, D1..W10). */
+  names: readonly string[];
+  /** The most recent timeline events, oldest first (the lanes; the tour's narration). */
+  events: TraceEvent[];
   snapshot: Snapshot;
   /** Balance and expected balance over time (one sample per frame). */
   history: { balance: number[]; expected: number[] };
@@ -53,16 +57,19 @@ export const LANE_SYMBOL: Partial<Record<TraceEvent['action'], string>> = {
 };
 
 /**
- * The interleaving of the last `width` events: column j is the j-th most recent event, drawn
+ * The interleaving of the last `width` events, newest in the last column, each drawn
  * in the lane of the agent that did it. A lost update is drawn as '!' in its writer's lane.
  */
 export function buildLanes(events: TraceEvent[], agents: number, width: number): { lanes: string[]; lostColumns: Set<number> } {
   const shown = events.filter((e) => LANE_SYMBOL[e.action] !== undefined).slice(-width);
   const lanes = Array.from({ length: agents }, () => Array.from({ length: width }, () => '·'));
   const lostColumns = new Set<number>();
-  shown.forEach((e, j) => {
+  // Right-aligned: the newest event is always the last column.
+  const offset = width - shown.length;
+  shown.forEach((e, i) => {
     const lane = lanes[e.agent];
     if (!lane) return;
+    const j = offset + i;
     lane[j] = LANE_SYMBOL[e.action]!;
     if (e.action === 'lost') lostColumns.add(j);
   });
@@ -87,7 +94,7 @@ export class PaneTracker {
 
   constructor(
     private readonly run: RunHandle,
-    private readonly laneWidth = 60,
+    private readonly laneWidth = 240,
   ) {
     this.teller = new StoryTeller(run.names, updateNoun(run.config));
   }
@@ -113,7 +120,7 @@ export class PaneTracker {
     }
     if (this.recent.length > this.laneWidth) this.recent = this.recent.slice(-this.laneWidth);
     const { lanes, lostColumns } = buildLanes(this.recent, snapshot.agents.length, this.laneWidth);
-    return { sync: this.run.config.sync, snapshot, history: h, lanes, lostColumns, stories: this.stories };
+    return { sync: this.run.config.sync, config: this.run.config, names: this.run.names, events: this.recent, snapshot, history: h, lanes, lostColumns, stories: this.stories };
   }
 }
 
@@ -123,45 +130,4 @@ export function sparkline(values: number[], width: number, top: number): string 
   const tail = values.slice(-width);
   const max = Math.max(top, 1);
   return tail.map((v) => blocks[Math.max(0, Math.min(7, Math.round((Math.max(0, v) / max) * 7)))]!).join('');
-}
-
-/** Short state labels for narrow panes. */
-export const SHORT_STATE: Record<AgentState, string> = {
-  idle: 'idle',
-  reading: 'reading',
-  'in window': 'in window',
-  writing: 'writing',
-  'waiting for lock': 'wait lock',
-  'waiting for funds': 'wait funds',
-  'holding lock': 'holds lock',
-  done: 'done',
-  dead: 'DEAD',
-  serving: 'at window',
-  'waiting for step': 'wait step',
-};
-
-export const STATE_COLOR: Record<AgentState, string> = {
-  idle: 'gray',
-  reading: 'cyan',
-  'in window': 'yellow',
-  writing: 'magenta',
-  'waiting for lock': 'red',
-  'waiting for funds': 'blue',
-  'holding lock': 'green',
-  done: 'gray',
-  dead: 'redBright',
-  serving: 'green',
-  'waiting for step': 'white',
-};
-
-/** "A B D" for the agents in `states`. */
-export function agentsIn(snapshot: Snapshot, states: AgentState[]): string[] {
-  return snapshot.agents.filter((a) => states.includes(a.state)).map((a) => a.name);
-}
-
-/** A short status line for the pane title. */
-export function statusText(s: Snapshot): string {
-  if (s.status === 'finished') return s.deadlock ? 'deadlocked' : 'finished';
-  if (s.stepMode && s.status === 'running') return 'step mode';
-  return s.status;
 }

@@ -5,10 +5,12 @@
  */
 import { render } from 'ink';
 import type { Command } from '../args.js';
+import { formatDashboardSummary } from '../report.js';
 import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/config.js';
 import { Simulation } from '../sim/simulation.js';
 import { App } from './App.js';
 import type { RunHandle } from './model.js';
+import type { StartOptions } from './use-runs.js';
 
 /** Slows the demo presets down enough to watch, unless the user chose those values. */
 export function watchable(config: SimConfig, given: readonly string[]): SimConfig {
@@ -50,13 +52,16 @@ export type MakeRun = (config: SimConfig) => RunHandle;
 export async function runDashboard(cmd: Command, make: MakeRun = (config) => new Simulation(config)): Promise<number> {
   let runs: RunHandle[] = [];
   const scenarioGiven = cmd.given.includes('scenario');
-  const start = (scenario: ScenarioName): RunHandle[] => {
+  const start = (scenario: ScenarioName, options: StartOptions = {}): RunHandle[] => {
     const fromArgs = scenario === cmd.config.scenario;
     const base = fromArgs ? cmd.config : preset(scenario);
-    const strategies = fromArgs ? cmd.strategies : defaultPanes(scenario, cmd.config.store);
+    const strategies = options.strategies ?? (fromArgs ? cmd.strategies : defaultPanes(scenario, cmd.config.store));
     const config = watchable(base, fromArgs ? cmd.given : []);
     runs = strategies.map((sync) => make({ ...config, sync }));
-    for (const r of runs) r.run().catch(() => undefined);
+    for (const r of runs) {
+      if (options.stepMode) r.setStepMode(true);
+      r.run().catch(() => undefined);
+    }
     return runs;
   };
   return new Promise<number>((resolve) => {
@@ -67,7 +72,11 @@ export async function runDashboard(cmd: Command, make: MakeRun = (config) => new
       instance.unmount();
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
-      void Promise.all(runs.map((r) => r.kill())).finally(() => resolve(code));
+      void Promise.all(runs.map((r) => r.kill())).finally(() => {
+        // The frame ink leaves behind is followed by the verdicts, on the normal screen.
+        if (runs.length) process.stdout.write(`\n${summary(runs)}\n`);
+        resolve(code);
+      });
     };
     const onSigint = (): void => leave(130);
     const onSigterm = (): void => leave(143);
@@ -84,4 +93,12 @@ export async function runDashboard(cmd: Command, make: MakeRun = (config) => new
     });
     instance.waitUntilExit().catch(() => leave(1));
   });
+}
+
+function summary(runs: RunHandle[]): string {
+  const panes = runs.map((r) => {
+    const s = r.snapshot();
+    return { label: r.config.sync, verdict: s.verdict, interrupted: s.interrupted, transactions: s.transactions, elapsedMs: s.elapsedMs };
+  });
+  return formatDashboardSummary(panes, runs[0]!.config);
 }

@@ -2,11 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End to end, as a person would: the built CLI in a real terminal (a tmux pane), keys sent with
-// send-keys, the screen read with capture-pane. .ci/run installs tmux when it is missing.
+// send-keys, the screen read with capture-pane. One session, resized between cases.
+// .ci/run installs tmux when it is missing.
 const SOCKET = `bank-sim-e2e-${process.pid}`;
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const screen = (): string => tmux('capture-pane', '-p', '-t', 'e2e');
 const keys = (...k: string[]): void => void tmux('send-keys', '-t', 'e2e', ...k);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what: string, check: (s: string) => boolean, ms = 15_000): Promise<string> {
   const end = Date.now() + ms;
@@ -14,13 +16,24 @@ async function waitFor(what: string, check: (s: string) => boolean, ms = 15_000)
     const s = screen();
     if (check(s)) return s;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
-describe('the dashboard in a real terminal (tmux, 100x30)', () => {
+/** The left pane's text (between the first pair of borders). */
+const left = (s: string): string[] => s.split('\n').map((l) => /^│(.*?)││/.exec(l)?.[1] ?? '');
+
+async function shellSane(tag: number): Promise<void> {
+  keys(`stty -a | grep -o -- "-\\?icanon\\|-\\?echo " | tr "\\n" " "; echo; echo READY-$((40+${tag}))`, 'Enter');
+  const after = await waitFor('the shell to answer', (s) => new RegExp(`READY-${40 + tag}`).test(s));
+  expect(after).toMatch(/(^|\s)icanon/m);
+  expect(after).not.toMatch(/-icanon/);
+  expect(after).toMatch(/(^|\s)echo /m);
+}
+
+describe('the dashboard in a real terminal (tmux)', () => {
   beforeAll(() => {
-    tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', 'bash --norc --noprofile');
+    tmux('new-session', '-d', '-s', 'e2e', '-x', '80', '-y', '24', 'bash --norc --noprofile');
     keys(`cd ${process.cwd()} && PS1='$ ' && clear`, 'Enter');
   });
   afterAll(() => {
@@ -31,48 +44,57 @@ describe('the dashboard in a real terminal (tmux, 100x30)', () => {
     }
   });
 
-  it('shows lost updates on the unsafe side and none on the locked side; keys work; q restores the shell', async () => {
-    keys('node dist/cli.js tui --scenario race --ops 60; echo EXIT=$?', 'Enter');
-    await waitFor('the dashboard', (s) => /none · /.test(s) && /mutex · /.test(s));
-    const lost = (s: string) => Number(/lost updates (\d+)/.exec(s)?.[1] ?? 0);
-    // Both panes on one screen: the left one is `none`; its lost-update count climbs above 0.
-    await waitFor('lost updates in the unsafe pane', (s) => lost(s) > 0);
-    const done = await waitFor('the locked pane to finish', (s) => /mutex · finished/.test(s), 30_000);
-    const mutexLine = done.split('\n').find((l) => /lost updates/.test(l))!;
-    const [, right] = mutexLine.split('││');
-    expect(right).toMatch(/lost updates 0/);
-    const balanceLine = done.split('\n').find((l) => /balance \$/.test(l))!.split('││')[1]!;
-    const [, bal, exp] = /balance (\$[\d.]+) \/ expected (\$[\d.]+)/.exec(balanceLine)!;
-    expect(bal).toBe(exp);
-    expect(bal).toBe('$600.00');
-
-    keys('?');
-    await waitFor('the help overlay', (s) => /double \/ halve the race window/.test(s));
-    keys('?');
-    await waitFor('the help to close', (s) => !/double \/ halve/.test(s));
-    keys('r');
-    await waitFor('a restarted run', (s) => /none · running|mutex · running/.test(s));
-    keys(' ');
-    await waitFor('pause', (s) => /PAUSED/.test(s));
-    keys(' ');
-    await waitFor('resume', (s) => !/PAUSED/.test(s));
+  it('80x24: s 1 2 1 2 on the race shows the whole lost-update story and the lanes of A and B, nothing cut', async () => {
+    keys('node dist/cli.js tui --scenario race; echo EXIT=$?', 'Enter');
+    await waitFor('the dashboard', (s) => /none · running/.test(s) && /mutex · running/.test(s));
+    keys('s');
+    let s = await waitFor('step mode', (x) => /STEP MODE/.test(x) && /^│ A next:/m.test(x));
+    // An agent caught between its read and its write finishes that write first.
+    for (const [agent, digit] of [['A', '1'], ['B', '2']] as const) {
+      if (new RegExp(`^│ ${agent} next: write`, 'm').test(s)) {
+        keys(digit);
+        s = await waitFor(`${agent} to finish its write`, (x) => new RegExp(`^│ ${agent} next: read`, 'm').test(x));
+      }
+    }
+    for (const k of ['1', '2', '1', '2']) {
+      keys(k);
+      await sleep(300);
+    }
+    s = await waitFor('the lost update', (x) => /^│ B next: read +\S*·R·W! +││/m.test(x));
+    const pane = left(s);
+    expect(pane.find((l) => /^ A /.test(l))).toMatch(/R·W·· $/); // A: read, -, write, -, -
+    expect(pane.find((l) => /^ B /.test(l))).toMatch(/·R·W! $/); // B: -, read, -, write, lost
+    const story = pane.slice(pane.findIndex((l) => /^ ! B read/.test(l))).join(' ').replace(/\s+/g, ' ');
+    expect(story).toMatch(/! B read \$[\d,]+\.\d\d, then wrote \$[\d,]+\.\d\d over \$[\d,]+\.\d\d: A's deposit is lost/);
+    expect(s).not.toMatch(/…/);
     keys('q');
-    await waitFor('the shell', (s) => /EXIT=0/.test(s));
-    // The terminal is sane again: canonical mode and echo are back, the shell answers.
-    keys('stty -a | grep -o -- "-\\?icanon\\|-\\?echo " | tr "\\n" " "; echo; echo READY-$((40+2))', 'Enter');
-    const after = await waitFor('the shell to answer', (s) => /READY-42/.test(s));
-    expect(after).toMatch(/(^|\s)icanon/m);
-    expect(after).not.toMatch(/-icanon/);
-    expect(after).toMatch(/(^|\s)echo /m);
+    await waitFor('the shell', (x) => /EXIT=0/.test(x));
   });
 
-  it('Ctrl-C quits with 130 and leaves the terminal sane', async () => {
+  it('80x24: a finished run says "lost N of M" per pane and offers r and q; q prints the summary and restores the terminal', async () => {
+    keys('clear', 'Enter');
+    keys('node dist/cli.js tui --scenario race --ops 30; echo EXIT=$?', 'Enter');
+    const s = await waitFor('both panes to finish', (x) => /none: lost [\d,]+ of 300 deposits/.test(x) && /mutex: lost 0 of 300 deposits/.test(x), 30_000);
+    expect(s).toMatch(/r restart · t tour · \? help · q quit/);
+    expect(s).not.toMatch(/space pause/);
+    expect(s).not.toMatch(/…/);
+    keys('q');
+    const after = await waitFor('the shell', (x) => /EXIT=0/.test(x));
+    expect(after).toMatch(/mutex: lost 0 of 300 deposits, 300 transactions/); // the summary, on the normal screen
+    await shellSane(2);
+  });
+
+  it('160x40: wide panes use the space; a deadlock is drawn with its agents; Ctrl-C exits 130 and leaves the terminal sane', async () => {
+    tmux('resize-window', '-t', 'e2e', '-x', '160', '-y', '40');
     keys('clear', 'Enter');
     keys('node dist/cli.js tui --scenario transfer; echo EXIT=$?', 'Enter');
-    await waitFor('the deadlock to be drawn', (s) => /DEADLOCK: T\d → acct \d/.test(s));
+    const s = await waitFor('the deadlock to be drawn', (x) => /DEADLOCK: T\d → acct \d/.test(x) && /mutex: lost 0 of/.test(x), 30_000);
+    expect(s).toMatch(/state +tx wait lane/); // the counts come back on a wide screen
+    expect(s).toMatch(/waits acct \d, held by T\d/);
+    expect(s).toMatch(/✗ deadlock: T\d waits for account \d's lock/);
+    expect(s).not.toMatch(/…/);
     keys('C-c');
-    await waitFor('exit 130', (s) => /EXIT=130/.test(s));
-    keys('echo READY-$((40+3))', 'Enter');
-    await waitFor('the shell to answer', (s) => /READY-43/.test(s));
+    await waitFor('exit 130', (x) => /EXIT=130/.test(x));
+    await shellSane(3);
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * The key map: one table drives the input handler, the footer and the help, so they can never
+ * disagree. Each row says which keys it takes, in which modes it is active, what the footer
+ * calls it there (if anything) and what the help says.
+ */
+import type { Key } from 'ink';
+
+export type Mode = 'picker' | 'running' | 'paused' | 'step' | 'finished' | 'help' | 'tour';
+
+export interface KeyContext {
+  mode: Mode;
+  /** The agents' names (steppable agents). */
+  names: readonly string[];
+  /** The agent selected for stepping. */
+  selected: number;
+}
+
+export type Action =
+  | 'quit'
+  | 'interrupt'
+  | 'help'
+  | 'closeHelp'
+  | 'pause'
+  | 'stepMode'
+  | 'stepAgent'
+  | 'select'
+  | 'stepSelected'
+  | 'window'
+  | 'restart'
+  | 'tour'
+  | 'tourNext'
+  | 'tourEnd'
+  | 'pickMove'
+  | 'pickDigit'
+  | 'pickEnter';
+
+export interface KeyDef {
+  action: Action;
+  /** How the keys are written in the footer and help. */
+  keys: string;
+  match: (input: string, key: Key) => boolean;
+  modes: readonly Mode[];
+  /** The footer's words in this context; null: not in the footer. */
+  footer: (ctx: KeyContext) => string | null;
+  help: string;
+  /** Footer entries kept first when the line is short (lower: kept longer). */
+  priority: number;
+}
+
+const RUN: readonly Mode[] = ['running', 'paused', 'step'];
+const LIVE_OR_DONE: readonly Mode[] = ['running', 'paused', 'step', 'finished'];
+
+/** "A-J" (or "D1-W5"): the agents the digit keys reach. */
+export function digitAgents(names: readonly string[]): string {
+  const last = Math.min(names.length, 10) - 1;
+  return last <= 0 ? (names[0] ?? '') : `${names[0]}-${names[last]}`;
+}
+
+/** Digit keys: 1-9 are the first nine agents, 0 the tenth. */
+export function digitAgent(input: string): number | null {
+  if (!/^[0-9]$/.test(input)) return null;
+  return input === '0' ? 9 : Number(input) - 1;
+}
+
+export const KEYMAP: readonly KeyDef[] = [
+  { action: 'interrupt', keys: 'Ctrl-C', match: (i, k) => k.ctrl && i === 'c', modes: ['picker', 'running', 'paused', 'step', 'finished', 'help', 'tour'], footer: () => null, help: 'quit at once (exit code 130)', priority: 0 },
+  { action: 'closeHelp', keys: '? Esc q', match: (i, k) => i === '?' || i === 'q' || k.escape, modes: ['help'], footer: () => '? Esc close help', help: 'close this help', priority: 0 },
+  { action: 'pickMove', keys: '↑ ↓', match: (_, k) => k.upArrow || k.downArrow, modes: ['picker'], footer: () => '↑↓ choose', help: 'choose a scenario', priority: 3 },
+  { action: 'pickEnter', keys: 'Enter', match: (_, k) => k.return, modes: ['picker'], footer: () => '⏎ start', help: 'start the chosen scenario', priority: 2 },
+  { action: 'pickDigit', keys: '1-5', match: (i) => /^[1-5]$/.test(i), modes: ['picker'], footer: () => '1-5 start', help: 'start scenario 1-5', priority: 4 },
+  { action: 'tourNext', keys: 'Enter', match: (_, k) => k.return, modes: ['tour'], footer: () => '⏎ next', help: 'the guided tour: go on', priority: 1 },
+  { action: 'tourEnd', keys: 'Esc t', match: (i, k) => k.escape || i === 't', modes: ['tour'], footer: () => 'Esc end tour', help: 'leave the guided tour', priority: 2 },
+  { action: 'pause', keys: 'space', match: (i) => i === ' ', modes: ['running', 'paused'], footer: (c) => (c.mode === 'paused' ? 'space resume' : 'space pause'), help: 'pause / resume every pane (the clock and rates stop too)', priority: 3 },
+  { action: 'stepMode', keys: 's', match: (i) => i === 's', modes: RUN, footer: (c) => (c.mode === 'step' ? 's run freely' : 's step mode'), help: 'step mode on/off: every agent waits before each step (read, write, lock, ...)', priority: 4 },
+  {
+    action: 'stepAgent',
+    keys: '1-9 0',
+    match: (i) => digitAgent(i) !== null,
+    modes: ['step', 'tour'],
+    footer: (c) => `1-9,0 step ${digitAgents(c.names)}`,
+    help: 'step mode: let agent 1-10 (A-J, or D1.. in other scenarios) take one step, in every pane',
+    priority: 1,
+  },
+  { action: 'select', keys: '↑ ↓ Tab', match: (i, k) => k.upArrow || k.downArrow || k.tab || i === '\t', modes: ['step'], footer: (c) => (c.names.length > 10 ? '↑↓ pick' : null), help: 'step mode: select an agent (any agent, also beyond the tenth)', priority: 5 },
+  { action: 'stepSelected', keys: 'Enter', match: (_, k) => k.return, modes: ['step'], footer: (c) => `⏎ step ${c.names[c.selected] ?? ''}`, help: 'step mode: let the selected agent take one step', priority: 2 },
+  { action: 'window', keys: '+ -', match: (i) => i === '+' || i === '=' || i === '-', modes: RUN, footer: () => '+/- window', help: 'double / halve the race window', priority: 6 },
+  { action: 'restart', keys: 'r', match: (i) => i === 'r', modes: LIVE_OR_DONE, footer: () => 'r restart', help: 'restart the run with the same settings', priority: 2 },
+  { action: 'tour', keys: 't', match: (i) => i === 't', modes: ['picker', ...LIVE_OR_DONE], footer: () => 't tour', help: 'guided tour: make a lost update by hand, then the same steps under a mutex', priority: 5 },
+  { action: 'help', keys: '?', match: (i) => i === '?', modes: ['picker', ...LIVE_OR_DONE], footer: () => '? help', help: 'this help (keys and the lane legend)', priority: 1 },
+  { action: 'quit', keys: 'q', match: (i) => i === 'q', modes: ['picker', ...LIVE_OR_DONE, 'tour'], footer: () => 'q quit', help: 'quit (the summary stays on the screen)', priority: 0 },
+];
+
+/** The active key definition for a key press, if any. */
+export function keyFor(input: string, key: Key, mode: Mode): KeyDef | undefined {
+  return KEYMAP.find((d) => d.modes.includes(mode) && d.match(input, key));
+}
+
+/** The footer: the active keys' words, in table order, dropping the least needed until it fits. */
+export function footerText(ctx: KeyContext, width: number): string {
+  const entries = KEYMAP.filter((d) => d.modes.includes(ctx.mode))
+    .map((d, order) => ({ text: d.footer(ctx), priority: d.priority, order }))
+    .filter((e): e is { text: string; priority: number; order: number } => e.text !== null);
+  const kept = [...entries];
+  const join = (list: typeof entries): string => [...list].sort((a, b) => a.order - b.order).map((e) => e.text).join(' · ');
+  while (kept.length > 1 && join(kept).length > width) {
+    const drop = kept.reduce((worst, e) => (e.priority > worst.priority ? e : worst));
+    kept.splice(kept.indexOf(drop), 1);
+  }
+  return join(kept);
+}
+
+/** The help's key lines for the dashboard (every key that acts on a run). */
+export function helpRows(): { keys: string; help: string }[] {
+  const seen = new Set<string>();
+  return KEYMAP.filter((d) => d.modes.some((m) => m === 'running' || m === 'step' || m === 'finished' || m === 'tour'))
+    .filter((d) => (seen.has(d.action) ? false : (seen.add(d.action), true)))
+    .map((d) => ({ keys: d.keys, help: d.help }));
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { footerText } from '../../src/ui/keys.js';
+import { computeLayout, FIXED_LINES, FOOTER_LINES, HEADER_LINES } from '../../src/ui/layout.js';
+import { wrap } from '../../src/ui/text.js';
+
+const race = (columns: number, rows: number, panes = 2) => computeLayout({ columns, rows, panes, agents: 10, nameWidth: 1 });
+
+describe('layout (one pure function of the terminal size)', () => {
+  it('at 80x24 two race panes show every agent, a lane, and room for a whole story, below the terminal height', () => {
+    const l = race(80, 24);
+    expect(l.tooSmall).toBeNull();
+    expect(l.direction).toBe('row');
+    expect(l.agentRows).toBe(10);
+    expect(l.noteLines).toBeGreaterThanOrEqual(3); // "! B read $4.00, then wrote $5.00 over $9.00: 4 deposits (A, C, D, E) lost" at 36 columns
+    expect(l.columns.lane).toBeGreaterThanOrEqual(8);
+    const c = l.columns;
+    expect(c.name + c.state + c.tx + c.wait + c.lane).toBe(l.pane.innerWidth);
+    expect(2 * l.pane.width).toBeLessThanOrEqual(80);
+    const paneInner = FIXED_LINES + l.agentRows + l.noteLines + (l.sparklines ? 2 : 0);
+    expect(HEADER_LINES + paneInner + 2 + FOOTER_LINES).toBeLessThanOrEqual(23);
+  });
+
+  it('three panes at 80 columns drop the counts but keep state and lane; a narrow tall terminal stacks them', () => {
+    const three = race(80, 24, 3);
+    expect(three.tooSmall).toBeNull();
+    expect(three.columns.tx + three.columns.wait).toBe(0);
+    expect(3 * three.pane.width).toBeLessThanOrEqual(80);
+    expect(race(50, 60).direction).toBe('column');
+  });
+
+  it('wide terminals use their space: counts, the legend, sparklines, more notes', () => {
+    const l = race(160, 40);
+    expect(l.columns.tx).toBeGreaterThan(0);
+    expect(l.columns.wait).toBeGreaterThan(0);
+    expect(l.legend).toBe(true);
+    expect(l.sparklines).toBe(true);
+    expect(l.columns.lane).toBeGreaterThan(race(80, 24).columns.lane);
+  });
+
+  it('below the smallest usable size it says what is needed', () => {
+    expect(race(40, 10).tooSmall).toEqual({ width: 48, height: 15 });
+  });
+
+  it('the footer offers only what makes sense: no pause once finished; step mode names the agents', () => {
+    expect(footerText({ mode: 'finished', names: [], selected: 0 }, 80)).toBe('r restart · t tour · ? help · q quit');
+    const names = ['D1', 'D2', 'D3', 'D4', 'D5', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
+    const step = footerText({ mode: 'step', names, selected: 10 }, 200);
+    expect(step).toMatch(/1-9,0 step D1-W5/);
+    expect(step).toMatch(/↑↓ pick/);
+    expect(step).toMatch(/⏎ step W6/);
+    expect(footerText({ mode: 'step', names, selected: 10 }, 40).length).toBeLessThanOrEqual(40);
+  });
+
+  it('wrap keeps every word', () => {
+    expect(wrap('B read $0.00, then wrote $1.00 over $1.00', 16)).toEqual(['B read $0.00,', 'then wrote $1.00', 'over $1.00']);
+  });
+});
