@@ -96,12 +96,20 @@ export function explainLost(lost: TraceEvent, wrote: number, names: readonly str
   // writers since the read, as many as were erased (an earlier one may already have been
   // erased by another stale write).
   const count = lost.aux3 > 0 ? lost.aux3 : Math.max(1, unique(writersBetween).length);
-  const latest = unique([...writersBetween].reverse()).slice(0, count).reverse();
+  const latest = tally(writersBetween.slice(-count));
   const whose = latest.length > 0 ? latest : lost.aux2 >= 0 && names[lost.aux2] ? [names[lost.aux2]!] : [];
   const head = `${who} read ${money(lost.value)}, then wrote ${money(wrote)} over ${money(lost.aux)}: `;
   const singular = noun.replace(/s$/, '');
   if (count === 1) return head + (whose.length ? `${whose[whose.length - 1]}'s ${singular} is lost` : `1 ${singular} lost`);
   return head + `${count} ${noun}${whose.length ? ` (${whose.join(', ')})` : ''} lost`;
+}
+
+/** Names in order of first appearance, with a count where one appears more than once: "J ×6". */
+function tally(list: string[]): string[] {
+  return unique(list).map((name) => {
+    const n = list.filter((x) => x === name).length;
+    return n > 1 ? `${name} ×${n}` : name;
+  });
 }
 
 function unique(list: string[]): string[] {
