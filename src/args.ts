@@ -3,6 +3,7 @@
  * SimConfig, or a UsageError whose message names what was wrong and what is allowed.
  */
 import { parseArgs } from 'node:util';
+import { EXPLORE_COMMAND, EXPLORE_OPTIONS, EXPLORE_USAGE, exploreDefaults, parseExploreFlags, usesExploreDefaults, type ExploreFlags } from './explore-args.js';
 import { MAX_TRIALS } from './sim/trials.js';
 import { APPLICABLE, ConfigError, LOCK_ORDERS, preset, SCENARIOS, STRATEGIES, validate, type ScenarioName, type SimConfig, type Strategy } from './sim/config.js';
 
@@ -10,7 +11,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'help'] as const;
+export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'explore', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Command {
@@ -28,6 +29,8 @@ export interface Command {
   orderGiven: boolean;
   /** Long names of the options given on the command line. */
   given: string[];
+  /** explore's limits, and run --replay's schedule. */
+  explore: ExploreFlags;
 }
 
 const OPTIONS = {
@@ -53,6 +56,7 @@ const OPTIONS = {
   trials: { type: 'string', short: 'n' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  ...EXPLORE_OPTIONS,
 } as const;
 
 export const USAGE = `bank-sim - race conditions on real threads, and the locks that fix them
@@ -62,6 +66,7 @@ Usage:
   bank-sim run [options]          run one scenario with one strategy and print a report
   bank-sim compare [options]      run every strategy that applies on the same inputs, one table
   bank-sim trials [options] -n N  run a scenario N times and print the outcome histogram
+${EXPLORE_COMMAND}
 
 Options:
   -s, --scenario NAME   ${SCENARIOS.join(' | ')} (default race)
@@ -88,6 +93,8 @@ Options:
   -h, --help            this help
   -v, --version         the version
 
+${EXPLORE_USAGE}
+
 Exit codes: 0 ok, 1 invariant violated (with --check) or run failed, 2 usage error, 130 interrupted.`;
 
 /** Parses argv (without node and script). Throws UsageError for any bad input. */
@@ -109,6 +116,13 @@ export function parse(argv: string[]): Command {
     throw new UsageError(`unknown scenario '${v.scenario}'; scenarios: ${SCENARIOS.join(', ')}`);
   }
   const config = preset(scenario);
+  if (usesExploreDefaults(command, v)) exploreDefaults(config);
+  const explore = parseExploreFlags(v, command, {
+    fail: (message) => {
+      throw new UsageError(message);
+    },
+    duration,
+  });
   const strategies = parseStrategies(v.sync, scenario, command);
   config.sync = strategies[0]!;
   if (v.agents !== undefined) config.depositors = int('--agents', v.agents);
@@ -137,7 +151,7 @@ export function parse(argv: string[]): Command {
   if (v.withdraw !== undefined) config.withdraw = range('--withdraw', v.withdraw);
   const trials = v.trials !== undefined ? int('--trials', v.trials) : 200;
   if (trials < 1 || trials > MAX_TRIALS) throw new UsageError(`--trials must be from 1 to ${MAX_TRIALS.toLocaleString('en-US')} (got ${raw(v.trials)})`);
-  if (v.trials !== undefined && command !== 'trials') throw new UsageError("-n/--trials applies to the 'trials' command only");
+  if (v.trials !== undefined && command !== 'trials' && command !== 'explore') throw new UsageError("-n/--trials applies to the 'trials' and 'explore' commands only");
   if (v.crash !== undefined) config.crashAt = crash(v.crash, config);
   if (v.crash !== undefined && command === 'trials') {
     throw new UsageError("--crash applies to run, compare and the dashboard, not to 'trials' (its agents run trial after trial and must live)");
@@ -162,6 +176,7 @@ export function parse(argv: string[]): Command {
     help: v.help ?? command === 'help',
     orderGiven: v.order !== undefined,
     given: Object.keys(v),
+    explore,
   };
 }
 

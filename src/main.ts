@@ -1,6 +1,7 @@
 /** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parse, UsageError, USAGE, type Command } from './args.js';
+import { exploreCommand, replayCommand } from './explore-cmd.js';
 import { formatCompare, formatRun, formatTrials, type CompareRow } from './report.js';
 import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
@@ -45,7 +46,10 @@ export async function main(argv: string[]): Promise<number> {
         // Not a terminal (piped, CI): the headless comparison of the same strategies.
         return await compare(cmd, interrupted.signal);
       case 'run':
+        if (cmd.explore.replay !== null) return await replayCommand(cmd, interrupted.signal);
         return await run(cmd, interrupted.signal);
+      case 'explore':
+        return await exploreCommand(cmd, interrupted.signal);
       case 'compare':
         return await compare(cmd, interrupted.signal);
       case 'trials':

@@ -10,6 +10,7 @@
  * with at most that many (context bounding).
  */
 import type { SimConfig } from '../config.js';
+import type { Tx } from '../programs.js';
 import { countClasses } from './classes.js';
 import { Machine, type ModelOutcome } from './machine.js';
 import { Budget, LimitReached, type Limits } from './limits.js';
@@ -43,6 +44,8 @@ export interface OutcomeResult {
 export interface ExploreResult {
   config: SimConfig;
   names: string[];
+  /** Each agent's transactions (drawn from the seed as the real agents draw them). */
+  inputs: Tx[][];
   interleavings: number;
   /** Mazurkiewicz traces (null if the limit struck before they were counted). */
   classes: number | null;
@@ -211,6 +214,7 @@ export function explore(config: SimConfig, options: ExploreOptions = {}): Explor
   return {
     config,
     names: m.names,
+    inputs: m.programs.map((p) => p.txs),
     interleavings,
     classes,
     outcomes: results,

@@ -106,6 +106,11 @@ export class Machine {
     return this.LOCKS + 2 * this.lockObject(n);
   }
 
+  /** A lock as the learner sees it: "lock 0" with one account, "lock #2" (account 2's) with several. */
+  lockName(n: number): string {
+    return this.accounts > 1 && !this.oneLock ? `lock #${n + 1}` : `lock ${n}`;
+  }
+
   /** The agent holding lock n, or -1. */
   holder(n: number): number {
     return this.s[this.lockCell(n)]!;
@@ -153,14 +158,14 @@ export class Machine {
     if (mode === MODE.WAITING) return `${name} waits on the funds condition until a notifyAll`;
     if (mode === MODE.WOKEN) {
       const h = this.holder(0);
-      return h === -1 ? null : `${name} must re-take lock 0 after its wait: ${this.names[h]} holds lock 0`;
+      return h === -1 ? null : `${name} must re-take lock 0 after its wait: ${this.names[h]} holds ${this.lockName(0)}`;
     }
     if (mode === MODE.POLLING && this.s[COMMITS] === this.aux(a)) {
       return `${name} is polling for funds and account 1 has not changed since it looked`;
     }
     if (step.op === 'lock') {
       const h = this.holder(step.lock);
-      if (h !== -1 && !(this.reentrant && h === a)) return `${name} cannot take 'lock': ${this.names[h]} holds lock ${step.lock}`;
+      if (h !== -1 && !(this.reentrant && h === a)) return `${name} cannot take 'lock': ${this.names[h]} holds ${this.lockName(step.lock)}`;
     }
     if (step.op === 'acquire' && this.s[this.PERMITS]! <= 0) return `${name} cannot take 'acquire': no permit is free`;
     return null;
@@ -318,7 +323,7 @@ export class Machine {
     for (let l = 0; l < locks; l++) {
       const h = this.s[this.LOCKS + 2 * l]!;
       const depth = this.s[this.LOCKS + 2 * l + 1]!;
-      if (h !== -1) parts.push(`lock ${l}: ${this.names[h]}${depth > 1 ? ` x${depth}` : ''}`);
+      if (h !== -1) parts.push(`${this.lockName(l)}: ${this.names[h]}${depth > 1 ? ` x${depth}` : ''}`);
     }
     if (this.config.sync === 'semaphore') parts.push(`permits ${this.s[this.PERMITS]}/${this.config.permits}`);
     return parts.join(', ');

@@ -70,11 +70,11 @@ export function traceSchedule(config: SimConfig, schedule: readonly number[]): W
           break;
         }
         case 'tryLock':
-          did = `tryLock ${step.lock}: ${result ? 'ok' : 'busy'}`;
+          did = `tryLock ${m.lockName(step.lock)}: ${result ? 'ok' : 'busy'}`;
           break;
         case 'lock':
         case 'unlock':
-          did = `${step.op} ${step.lock}`;
+          did = `${step.op === 'lock' ? 'lock' : 'unlock'} ${m.lockName(step.lock).replace(/^lock /, '')}`;
           break;
         case 'wait':
           did = 'wait (lets go of lock 0)';
