@@ -151,7 +151,7 @@ export function parse(argv: string[]): Command {
   if (v.withdraw !== undefined) config.withdraw = range('--withdraw', v.withdraw);
   const trials = v.trials !== undefined ? int('--trials', v.trials) : 200;
   if (trials < 1 || trials > MAX_TRIALS) throw new UsageError(`--trials must be from 1 to ${MAX_TRIALS.toLocaleString('en-US')} (got ${raw(v.trials)})`);
-  if (v.trials !== undefined && command !== 'trials' && command !== 'explore') throw new UsageError("-n/--trials applies to the 'trials' and 'explore' commands only");
+  if (v.trials !== undefined && command !== 'trials' && command !== 'explore') throw new UsageError("-n/--trials applies to the 'trials' command only (and to 'explore', for measured shares)");
   if (v.crash !== undefined) config.crashAt = crash(v.crash, config);
   if (v.crash !== undefined && command === 'trials') {
     throw new UsageError("--crash applies to run, compare and the dashboard, not to 'trials' (its agents run trial after trial and must live)");
