@@ -96,7 +96,7 @@ export function formatExplore(v: ExploreView): string {
   });
   if (v.trials) {
     const t = v.trials;
-    out.push(chalk.dim(`  measured: ${n(t.trials)} real trials (window ${describeConfig(c).match(/window [^,]+/)?.[0] ?? ''}), grouped by verdict and total balance${[...(v.measured?.values() ?? [])].some((m) => m?.shared) ? '; * one trials group for several model outcomes' : ''}`));
+    out.push(chalk.dim(`  measured: ${n(t.trials)} real trials (${describeConfig(c).match(/window [^,]+/)?.[0] ?? ''}), grouped by verdict and total balance${[...(v.measured?.values() ?? [])].some((m) => m?.shared) ? '; * one trials group for several model outcomes' : ''}`));
     for (const u of v.unexplained) out.push(chalk.yellow(`  measured but not in the model: ${u}`));
   }
   const forbidden = r.outcomes.filter((o) => !o.model.verdict.ok);

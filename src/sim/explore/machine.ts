@@ -292,11 +292,17 @@ export class Machine {
 
   /**
    * Identifies the state: the store, the modes and every agent's program position, packed one
-   * UTF-16 unit per small number (the memo holds millions of these keys).
+   * UTF-16 unit per small number (the memo holds millions of these keys). The last writer of
+   * each account is left out: it only shows in write results, which programs ignore.
    */
   key(): string {
     let k = '';
-    for (const v of this.s) k += v >= -1 && v < 0xfffe ? String.fromCharCode(v + 1) : `\uffff${v}\uffff`;
+    const s = this.s;
+    for (let i = 0; i < s.length; i++) {
+      if (i < this.MIN && i % ACCOUNT_CELLS === LAST_WRITER) continue; // only a write's (unobserved) result depends on it
+      const v = s[i]!;
+      k += v >= -1 && v < 0xfffe ? String.fromCharCode(v + 1) : `\uffff${v}\uffff`;
+    }
     for (let a = 0; a < this.agents; a++) {
       const id = this.nodes[a]!.id;
       k += id < 0xfffe ? String.fromCharCode(id) : `\uffff${id}\uffff`;
