@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { COMMANDS, optionSpec, parseArgsOptions, rangeText, type CommandName } from './options.js';
 import { isCommand } from './usage.js';
 import { applicableOn, ConfigError, LOCK_ORDERS, preset, REDIS_STRATEGIES, SCENARIOS, STRATEGIES, storeMismatch, validate, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
+import { exploreDefaults, parseExploreFlags, usesExploreDefaults, type ExploreFlags } from './explore-args.js';
 import { parseRedisOptions, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
 
 export class UsageError extends Error {
@@ -33,6 +34,8 @@ export interface Command {
   given: string[];
   /** Runs on Redis (--store redis) and the agent command: the Redis options; null on shared memory. */
   redis: RedisCommandOptions | null;
+  /** explore's limits, and run --replay's schedule. */
+  explore: ExploreFlags;
 }
 
 /**
@@ -78,7 +81,8 @@ export function parse(argv: string[]): Command {
   for (const name of Object.keys(v)) {
     const spec = optionSpec(name)!;
     if (!spec.commands.includes(command)) {
-      const where = spec.commands.length === 1 ? `the '${spec.commands[0]}' command only` : spec.commands.map((c) => `'${c}'`).join(', ');
+      const quoted = spec.commands.map((c) => `'${c}'`);
+      const where = quoted.length === 1 ? `the ${quoted[0]} command only` : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
       throw new UsageError(`--${name}${spec.short ? ` (-${spec.short})` : ''} applies to ${where}, not to '${command}'`);
     }
   }
@@ -89,6 +93,13 @@ export function parse(argv: string[]): Command {
   const redisValues = v as Parameters<typeof storeOf>[0];
   refuseSharedAcrossProcesses(redisValues, str('sync'));
   const config = preset(scenario);
+  if (usesExploreDefaults(command, { replay: str('replay') })) exploreDefaults(config);
+  const explore = parseExploreFlags(v as Parameters<typeof parseExploreFlags>[0], command, {
+    fail: (message) => {
+      throw new UsageError(message);
+    },
+    duration,
+  });
   const strategies = parseStrategies(str('sync'), scenario, command, storeOf(redisValues));
   config.sync = strategies[0]!;
   const int = (name: string): number | undefined => (str(name) === undefined ? undefined : whole(name, str(name)!));
@@ -143,6 +154,7 @@ export function parse(argv: string[]): Command {
     orderGiven: order !== undefined,
     given: Object.keys(v),
     redis,
+    explore,
   };
 }
 
@@ -191,14 +203,15 @@ function num(flag: string, raw: string): number {
 }
 
 /** "1ms", "500us", "0.2s", "0" -> microseconds. */
-export function duration(flag: string, raw: string): number {
+export function duration(flag: string, raw: string, maxUs = 10_000_000): number {
   const m = /^(\d+(?:\.\d+)?)(us|µs|ms|s)?$/.exec(raw.trim());
-  if (!m) throw new UsageError(`${flag} must be a duration from 0 to 10s, such as 0, 500us, 1ms or 0.2s (got '${raw}')`);
+  const most = maxUs >= 1_000_000 ? `${maxUs / 1_000_000}s` : `${maxUs / 1000}ms`;
+  if (!m) throw new UsageError(`${flag} must be a duration from 0 to ${most}, such as 0, 500us, 1ms or 0.2s (got '${raw}')`);
   const value = Number(m[1]);
   const unit = m[2] ?? (value === 0 ? 'us' : undefined);
   if (!unit) throw new UsageError(`${flag} needs a unit: us, ms or s (got '${raw}')`);
   const us = Math.round(value * { us: 1, µs: 1, ms: 1000, s: 1_000_000 }[unit]!);
-  if (us > 10_000_000) throw new UsageError(`${flag} must be from 0 to 10s (got '${raw}')`);
+  if (us > maxUs) throw new UsageError(`${flag} must be from 0 to ${most} (got '${raw}')`);
   return us;
 }
 

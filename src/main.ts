@@ -4,6 +4,7 @@ import { parse, UsageError, type Command } from './args.js';
 import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
 import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trace-file.js';
 import { commandHelp } from './usage.js';
+import { exploreCommand, replayCommand } from './explore-cmd.js';
 import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
 import { Simulation, type Report } from './sim/simulation.js';
@@ -66,7 +67,10 @@ export async function main(argv: string[]): Promise<number> {
         // Not a terminal (piped, CI, TERM=dumb): the headless comparison of the same strategies.
         return await compare(cmd, interrupted.signal);
       case 'run':
+        if (cmd.explore.replay !== null) return await replayCommand(cmd, interrupted.signal);
         return await run(cmd, interrupted.signal, traceFile);
+      case 'explore':
+        return await exploreCommand(cmd, interrupted.signal);
       case 'compare':
         return await compare(cmd, interrupted.signal);
       case 'trials':

@@ -5,12 +5,13 @@
  */
 import { LOCK_ORDERS, REDIS_STRATEGIES, SCENARIOS, STRATEGIES } from './sim/config.js';
 import { MAX_TRIALS } from './sim/trials.js';
+import { DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS } from './sim/explore/limits.js';
 
-export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'agent', 'help'] as const;
+export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'explore', 'agent', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Commands that run a simulation (every option that shapes a run applies to them). */
-const SIMULATING: readonly CommandName[] = ['tui', 'run', 'compare', 'trials'];
+const SIMULATING: readonly CommandName[] = ['tui', 'run', 'compare', 'trials', 'explore'];
 
 export interface OptionSpec {
   name: string;
@@ -45,7 +46,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', help: 'print one machine-readable report (money in integer cents)', commands: SIMULATING },
   { name: 'check', type: 'boolean', help: 'exit 1 if an invariant is violated (for CI)', commands: SIMULATING },
   { name: 'trace', type: 'string', arg: 'FILE', help: 'stream every event of the run to FILE as JSON lines', commands: ['run'] },
-  { name: 'trials', short: 'n', type: 'string', arg: 'N', range: [1, MAX_TRIALS], help: 'number of runs (default 200)', commands: ['trials'] },
+  { name: 'trials', short: 'n', type: 'string', arg: 'N', range: [1, MAX_TRIALS], help: 'number of runs (default 200; explore: measure each outcome\'s share)', commands: ['trials', 'explore'] },
+  // explore and run --replay (parsed in explore-args.ts).
+  { name: 'max-preemptions', type: 'string', arg: 'P', help: 'only schedules with at most P preemptions (context bounding, 0-1,000)', commands: ['explore'] },
+  { name: 'max-states', type: 'string', arg: 'N', help: `stop after N states with partial counts (1-1,000,000,000; default ${DEFAULT_MAX_STATES.toLocaleString('en-US')})`, commands: ['explore'] },
+  { name: 'time-limit', type: 'string', arg: 'DUR', help: `stop after DUR with partial counts (default ${DEFAULT_TIME_LIMIT_MS / 1000}s)`, commands: ['explore'] },
+  { name: 'replay', type: 'string', arg: 'A,B,..', help: 'drive the real threads through this schedule, one agent name per step', commands: ['run'] },
   // Redis: beyond one machine (parsed and checked in redis-args.ts).
   { name: 'store', type: 'string', arg: 'S', help: 'memory (SharedArrayBuffer, default) | redis', commands: SIMULATING },
   { name: 'redis-url', type: 'string', arg: 'URL', help: 'redis://[user:pass@]host[:port][/db] (default: a private redis-server)', commands: [...SIMULATING, 'agent'] },

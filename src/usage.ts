@@ -33,6 +33,11 @@ export const COMMAND_DOCS: Record<Exclude<CommandName, 'help'>, CommandDoc> = {
     summary: 'run a scenario N times and print the outcome histogram (jcstress style)',
     examples: ['bank-sim trials --sync none --agents 3 --ops 3 -n 10000', 'bank-sim trials --scenario race --sync mutex -n 500 --check'],
   },
+  explore: {
+    usage: 'bank-sim explore [options]',
+    summary: 'every interleaving of a small program (default 2 agents x 1 op), judged, with witnesses',
+    examples: ['bank-sim explore --scenario race --sync none --agents 3', 'bank-sim explore --scenario transfer --order naive', 'bank-sim explore --agents 2 --trials 100000', 'bank-sim run --replay A,B,A,B'],
+  },
   agent: {
     usage: 'bank-sim agent --redis-url URL',
     summary: 'serve runs on Redis as an agent, on any host, one after another until Ctrl-C',

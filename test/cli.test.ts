@@ -187,7 +187,7 @@ describe('bank-sim CLI (built binary)', () => {
     [['run', '--order', 'global'], /--order applies to the transfer scenario only/],
     [['run', '--sync', 'none,mutex'], /use 'compare' for several/],
     [['run', '--crash', 'Z9@1'], /--crash/],
-    [['compare', '-n', '5'], /--trials \(-n\) applies to the 'trials' command only/],
+    [['compare', '-n', '5'], /--trials \(-n\) applies to 'trials' and 'explore', not to 'compare'/],
     [['run', '--trace='], /--trace needs a file path/],
   ])('bad input %j: a clear message, exit 2, nothing started', async (args, message) => {
     const { code, stdout, stderr } = await cli(args);

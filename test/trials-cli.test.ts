@@ -56,7 +56,7 @@ describe('bank-sim trials (built binary)', () => {
 
   it.each([
     [['trials', '-n', '100000001'], /--trials must be a whole number, 1-100,000,000 \(got '100000001'\)/],
-    [['trials', '--crash', 'C@2'], /--crash applies to 'tui', 'run', 'compare', not to 'trials'/],
+    [['trials', '--crash', 'C@2'], /--crash applies to 'tui', 'run' and 'compare', not to 'trials'/],
     [['run', '--sync', 'async', '--crash', 'C@2'], /--crash does not apply to --sync async/],
     [['run', '--crash', 'C@11'], /--crash names transaction 11, but each agent makes only 10/],
   ])('bad input %j: exit 2 with the reason, nothing started', async (args, message) => {

@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+// The built binary, run as a user runs it (npm test builds dist/ first).
+const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('bank-sim explore / run --replay (built binary)', () => {
+  it('explore --json: counts, outcomes in integer cents, witnesses with the fewest preemptions', async () => {
+    const { code, stdout } = await cli(['explore', '--scenario', 'race', '--sync', 'none', '--agents', '2', '--ops', '1', '--json']);
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r).toMatchObject({ interleavings: 6, classes: 4, complete: true });
+    expect(r.outcomes).toHaveLength(2);
+    expect(r.outcomes[0]).toMatchObject({ balance: 200, balances: [200], verdict: 'acceptable', violations: [], interleavings: 2 });
+    expect(r.outcomes[1]).toMatchObject({ balance: 100, verdict: 'forbidden', interleavings: 4, witness: { schedule: ['A', 'B', 'B', 'A'], preemptions: 1 } });
+    expect(r.outcomes[1].violations[0].name).toBe('balance');
+  });
+
+  it('run --replay drives the witness on real threads and says it matches the model', async () => {
+    const { code, stdout } = await cli(['run', '--replay', 'A,B,B,A']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/final balance +\$1\.00/);
+    expect(stdout).toMatch(/the model predicted \$1\.00: match/);
+  });
+
+  it('bad replay input exits 2 naming the step, before anything runs', async () => {
+    const unknown = await cli(['run', '--replay', 'A,Z']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("bank-sim: --replay: step 2: no agent named 'Z'; the agents are A, B\n");
+    const blocked = await cli(['run', '--sync', 'mutex', '--replay', 'A,B']);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toBe("bank-sim: --replay: step 2: B cannot take 'lock': A holds lock 0\n");
+    expect((await cli(['explore', '--scenario', 'transfer', '--order', 'trylock'])).stderr).toMatch(/livelock.*naive and global/);
+  });
+
+  it('the state limit prints a clear message with the partial counts', async () => {
+    const { code, stdout, stderr } = await cli(['explore', '--agents', '5', '--ops', '3', '--max-states', '1000']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^bank-sim explore: stopped at the state limit \(1,000 states\); counts so far: [\d,]+ interleavings, \d+ outcomes/);
+    expect(stdout).toMatch(/PARTIAL: stopped at the state limit/);
+  });
+});
