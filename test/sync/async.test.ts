@@ -3,7 +3,7 @@ import { threadId } from 'node:worker_threads';
 import type { MutexInterface, SemaphoreInterface } from 'async-mutex';
 import { CanceledError, E_CANCELED, Mutex, RLock, Semaphore, TimeoutError } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
-import { settlesWithin, sleep } from '../helpers/threads.js';
+import { eventually, lockSleepers, semaphoreSleepers, settlesWithin, sleep, stillPending } from '../helpers/threads.js';
 
 const spawn = useThreads();
 
@@ -138,9 +138,9 @@ describe('async side (main thread)', () => {
     await holder!.call('lock', 'm');
     const controller = new AbortController();
     const mainWait = m.acquire({ signal: controller.signal }); // queued first on the word
-    await sleep(30);
+    expect(lockSleepers(m.handle).async).toBe(1); // armed at once
     const workerWait = waiter!.call('lock', 'm', 5000);
-    await sleep(30);
+    await stillPending(workerWait, 50, "the worker's lock()");
     controller.abort();
     await expect(mainWait).rejects.toBeInstanceOf(CanceledError);
     await holder!.call('unlock', 'm'); // hands off to the first sleeper: our abandoned waitAsync
@@ -178,11 +178,10 @@ describe('async side (main thread)', () => {
     await attachAll([a!, b!], { m });
     await a!.call('lock', 'm');
     const mainAcquire = m.acquire(); // sleeps on the word first
-    await sleep(30);
+    expect(lockSleepers(m.handle).async).toBe(1);
     const bWaits = b!.call('lock', 'm', 5000); // then B sleeps behind it
-    await sleep(30);
+    await stillPending(bWaits, 50, "B's lock()");
     expect(await settlesWithin(mainAcquire, 0)).toBe(false);
-    expect(await settlesWithin(bWaits, 0)).toBe(false);
     await a!.call('unlock', 'm'); // wakes B as well as our waiter (W2): whoever loses must be woken again
     const first = await Promise.race([mainAcquire.then(() => 'main'), bWaits.then(() => 'worker')]);
     if (first === 'main') {
@@ -214,9 +213,9 @@ describe('async side (main thread)', () => {
     const [a] = await spawn(1);
     await attachAll([a!], { s });
     const peek = s.waitForUnlock(); // sleeps on the permits first
-    await sleep(30);
+    expect(semaphoreSleepers(s.handle)).toEqual({ all: 1, async: 1 });
     const workerWaits = a!.call('semAcquire', 's', 1, 3000);
-    await sleep(30);
+    await eventually(() => semaphoreSleepers(s.handle).all === 2, 5000, 'the worker asleep on the permits');
     s.release();
     await peek;
     const r = await workerWaits;
@@ -235,12 +234,12 @@ describe('async side (main thread)', () => {
       m.acquire().catch((e) => console.log('rejected', e.name));
       setTimeout(() => m.cancel(), 50);
     `;
-    const code = await new Promise<number | null>((resolve) => {
-      const child = execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (error) =>
-        resolve(error ? ((error as { code?: number }).code ?? null) : 0),
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (error, out) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout: out }),
       );
-      child.stdout?.on('data', (d: Buffer) => expect(d.toString()).toMatch(/rejected CanceledError/));
     });
+    expect(stdout).toMatch(/rejected CanceledError/); // the waiter was there, and cancel() reached it
     expect(code).toBe(0); // exited by itself: nothing held the event loop after cancel()
   });
 

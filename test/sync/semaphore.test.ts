@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, Semaphore, SemaphoreOverflowError } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
-import { eventually, settlesWithin, sleep } from '../helpers/threads.js';
+import { eventually, semaphoreSleepers, settlesWithin, sleep } from '../helpers/threads.js';
 
 const spawn = useThreads();
 
@@ -117,9 +117,9 @@ describe('Semaphore', () => {
     const [heavy, light] = await spawn(2);
     await attachAll([heavy!, light!], { s });
     const h = heavy!.call('semAcquire', 's', 3, 10_000);
-    await sleep(50);
+    await eventually(() => semaphoreSleepers(s.handle).all === 1, 5000, 'the heavy waiter asleep');
     const l = light!.call('semAcquire', 's', 1, 10_000);
-    await sleep(50);
+    await eventually(() => semaphoreSleepers(s.handle).all === 2, 5000, 'the light waiter asleep behind it');
     s.release(1);
     expect((await l).ok).toBe(true);
     expect(await settlesWithin(h, 100)).toBe(false);
