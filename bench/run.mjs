@@ -8,7 +8,7 @@
 // tests: nothing here passes or fails on time.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,8 +35,8 @@ const hasNative = spawnSync(process.execPath, ['--harmony-struct', '-e', 'if (ty
 const notes = [];
 if (!hasNative) notes.push('V8 native `Atomics.Mutex`/`Atomics.Condition` (`--harmony-struct`) are not available on this Node: those columns are skipped.');
 
-const NATIVE_TIMEOUT_MS = 20_000; // a native run normally ends within 2 s
-let nativeHangs = 0;
+const FLAGGED_TIMEOUT_MS = 20_000; // a sync case normally ends within 2 s
+const hangs = {}; // case label -> runs dropped because the process hung
 
 function runCase(name, params, { native = false } = {}) {
   // The same flags for every sync case, native or not (the simulator and UI cases compare with nothing native).
@@ -45,14 +45,16 @@ function runCase(name, params, { native = false } = {}) {
   try {
     output = execFileSync(process.execPath, [...flags, CASES, name, JSON.stringify(params)], {
       encoding: 'utf8',
-      timeout: native ? NATIVE_TIMEOUT_MS : 300_000,
+      timeout: flags.length ? FLAGGED_TIMEOUT_MS : 300_000,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
-    // V8's experimental native mutex has been seen to hang with 8 workers on 2 cores: count it
-    // and go on without that run (it is the peer's failure, not ours).
-    if (native && error.code === 'ETIMEDOUT') {
-      nativeHangs++;
+    // Under --harmony-struct, V8 (Node 20) has been seen to hang a process that starts several
+    // workers, whichever lock they use (first blamed on the native mutex alone): count the
+    // run and go on without it.
+    if (flags.length && error.code === 'ETIMEDOUT') {
+      const label = `${name}${params.kind ? ` ${params.kind}` : ''}${params.workers ? `, ${params.workers} workers` : ''}${native ? ' (native)' : ''}`;
+      hangs[label] = (hangs[label] ?? 0) + 1;
       return null;
     }
     // A failed case is a broken benchmark, not a slow one: say which, and stop (no half table).
@@ -83,6 +85,7 @@ const table = (header, rows) => [`| ${header.join(' | ')} |`, `| ${header.map(()
 
 const sections = [];
 const t0 = Date.now();
+const loadAtStart = loadavg()[0];
 
 // 1. Uncontended lock + unlock on one thread.
 {
@@ -270,8 +273,11 @@ function pthreadReference() {
   }
 }
 
-if (nativeHangs) {
-  notes.push(`V8's native Atomics.Mutex/Condition hung (no progress for ${NATIVE_TIMEOUT_MS / 1000} s) in ${nativeHangs} run(s); those runs were dropped from the native figures.`);
+if (Object.keys(hangs).length) {
+  notes.push(
+    `Processes run with \`--harmony-struct\` hung (no result within ${FLAGGED_TIMEOUT_MS / 1000} s) and were dropped: ` +
+      Object.entries(hangs).map(([label, n]) => `${label}: ${n}`).join('; ') + '.',
+  );
 }
 const cpu = cpus();
 const header = [
@@ -282,7 +288,9 @@ const header = [
   `Each figure: median of ${REPEATS} runs in fresh processes (min–max in brackets); the contended Mutex rows: ${CONTENDED_REPEATS} interleaved rounds; ` +
     `the simulator rows: ${SIM_REPEATS} runs; the dashboard: ${quick ? 1 : 5} alternating pairs${quick ? ' — QUICK MODE: tiny runs, figures are rough' : ''}. ` +
     `Every sync-primitive process runs with the same V8 flags (${hasNative ? '`--harmony-struct`' : 'none'}), ours and native alike. ` +
-    `Total time ${Math.round((Date.now() - t0) / 1000)} s.`,
+    `Total time ${Math.round((Date.now() - t0) / 1000)} s. ` +
+    `Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end, on ${cpu.length} cores: ` +
+    'above the core count, other processes competed for the CPUs and the contended figures swing accordingly (compare the min–max ranges, not single figures).',
   ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
 ];
 const markdown = `${header.join('\n')}\n\n${sections.join('\n\n')}\n`;
