@@ -16,23 +16,41 @@ function nsPerOp(n, body) {
   return Number(process.hrtime.bigint() - t0) / n;
 }
 
-/** Starts `workers` bench workers, runs them for `ms`, returns per-worker op counts. */
-async function contend(kind, workers, ms, extra = {}) {
-  const shared = new SharedArrayBuffer(64);
+// Control cells as in worker.mjs: one 64-byte cache line each.
+const L = 16;
+const [START, STOP, COUNTER, READY] = [0, L, 2 * L, 3 * L];
+const controlBuffer = () => new SharedArrayBuffer(9 * L * 4);
+
+/**
+ * Starts `workers` bench workers on one lock. Fixed time (`ms`): runs them that long and
+ * reports throughput and each worker's share of the ops. Fixed count (`count` per worker):
+ * every worker does the same work; throughput is total / time until the last one finished,
+ * and the shares become each worker's finishing time over the slowest one's (1 = all equal).
+ */
+async function contend(kind, workers, { ms, count }, extra = {}) {
+  const shared = controlBuffer();
   const ctl = new Int32Array(shared);
-  const ws = Array.from({ length: workers }, (_, i) => new Worker(WORKER, { workerData: { kind, shared, me: i, ...extra } }));
+  const ws = Array.from({ length: workers }, (_, i) => new Worker(WORKER, { workerData: { kind, shared, me: i, count, ...extra } }));
   const reports = ws.map((w) => new Promise((resolve, reject) => (w.once('message', resolve), w.once('error', reject))));
-  while (Atomics.load(ctl, 3) < workers) await sleep(5);
-  Atomics.store(ctl, 0, 1);
-  Atomics.notify(ctl, 0);
+  while (Atomics.load(ctl, READY) < workers) await sleep(5);
+  Atomics.store(ctl, START, 1);
+  Atomics.notify(ctl, START);
   const t0 = performance.now();
-  await sleep(ms);
-  Atomics.store(ctl, 1, 1);
-  const ops = (await Promise.all(reports)).map((r) => r.ops);
+  if (count === undefined) {
+    await sleep(ms);
+    Atomics.store(ctl, STOP, 1);
+  }
+  const done = await Promise.all(reports);
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(ws.map((w) => w.terminate()));
+  const ops = done.map((r) => r.ops);
   const total = ops.reduce((a, b) => a + b, 0);
-  if (kind !== 'atomic' && ctl[2] !== total) throw new Error(`${kind}: counter ${ctl[2]} != ${total} ops: mutual exclusion broken`);
+  if (kind !== 'atomic' && ctl[COUNTER] !== total) throw new Error(`${kind}: counter ${ctl[COUNTER]} != ${total} ops: mutual exclusion broken`);
+  if (count !== undefined) {
+    const times = done.map((r) => r.ms);
+    const slowest = Math.max(...times);
+    return { opsPerSec: total / (slowest / 1000), minShare: Math.min(...times) / slowest, maxShare: 1, wallSeconds: seconds };
+  }
   return { opsPerSec: total / seconds, minShare: Math.min(...ops) / total, maxShare: Math.max(...ops) / total };
 }
 
@@ -83,25 +101,26 @@ const cases = {
   },
   // Contended: workers incrementing one counter under the lock.
   contended: async () => {
-    if (p.kind === 'native') return contend('native', p.workers, p.ms, { native: new Atomics.Mutex() });
-    if (p.kind === 'atomic') return contend('atomic', p.workers, p.ms);
-    if (p.kind === 'semaphore') return contend('semaphore', p.workers, p.ms, { handle: new Semaphore(p.permits).handle });
-    return contend('mutex', p.workers, p.ms, { handle: new Mutex({ fair: p.kind === 'fair' }).handle });
+    const mode = { ms: p.ms, count: p.count };
+    if (p.kind === 'native') return contend('native', p.workers, mode, { native: new Atomics.Mutex() });
+    if (p.kind === 'atomic') return contend('atomic', p.workers, mode);
+    if (p.kind === 'semaphore') return contend('semaphore', p.workers, mode, { handle: new Semaphore(p.permits).handle });
+    return contend('mutex', p.workers, mode, { handle: new Mutex({ fair: p.kind === 'fair' }).handle });
   },
   // Condition hand-off between two workers: µs per hand-off.
   pingpong: async () => {
     const t0 = performance.now();
-    const shared = new SharedArrayBuffer(64);
+    const shared = controlBuffer();
     const extra = p.native
       ? { native: new Atomics.Mutex(), cond: new Atomics.Condition() }
       : { handle: new Condition(new Mutex()).handle };
     const kind = p.native ? 'native-pingpong' : 'pingpong';
     const ws = [0, 1].map((me) => new Worker(WORKER, { workerData: { kind, shared, me, iterations: p.n, ...extra } }));
     const ctl = new Int32Array(shared);
-    while (Atomics.load(ctl, 3) < 2) await sleep(2);
+    while (Atomics.load(ctl, READY) < 2) await sleep(2);
     const start = performance.now();
-    Atomics.store(ctl, 0, 1);
-    Atomics.notify(ctl, 0);
+    Atomics.store(ctl, START, 1);
+    Atomics.notify(ctl, START);
     await Promise.all(ws.map((w) => new Promise((r, j) => (w.once('message', r), w.once('error', j)))));
     const us = ((performance.now() - start) * 1000) / (2 * p.n);
     void t0;
@@ -134,25 +153,25 @@ const cases = {
   // Wake-up latency: a worker unlocks; how long until the main thread's acquire() resolves.
   asyncWake: async () => {
     const m = new Mutex();
-    const shared = new SharedArrayBuffer(64);
+    const shared = controlBuffer();
     const stamp = new SharedArrayBuffer(8);
     const ctl = new Int32Array(shared);
     const w = new Worker(WORKER, { workerData: { kind: 'holder', shared, handle: m.handle, stamp, iterations: p.n } });
-    while (Atomics.load(ctl, 3) < 1) await sleep(2);
-    Atomics.store(ctl, 0, 1);
-    Atomics.notify(ctl, 0);
+    while (Atomics.load(ctl, READY) < 1) await sleep(2);
+    Atomics.store(ctl, START, 1);
+    Atomics.notify(ctl, START);
     const samples = [];
     for (let i = 0; i < p.n; i++) {
-      while (Atomics.load(ctl, 5) !== 1) await sleep(0);
-      Atomics.store(ctl, 5, 0);
+      while (Atomics.load(ctl, 5 * L) !== 1) await sleep(0);
+      Atomics.store(ctl, 5 * L, 0);
       const acquired = m.acquire();
-      Atomics.store(ctl, 6, i + 1);
-      Atomics.notify(ctl, 6);
+      Atomics.store(ctl, 6 * L, i + 1);
+      Atomics.notify(ctl, 6 * L);
       const release = await acquired;
       samples.push((performance.timeOrigin + performance.now() - new Float64Array(stamp)[0]) * 1000);
       release();
-      Atomics.store(ctl, 8, i + 1);
-      Atomics.notify(ctl, 8);
+      Atomics.store(ctl, 8 * L, i + 1);
+      Atomics.notify(ctl, 8 * L);
     }
     await new Promise((r) => w.once('exit', r));
     samples.sort((a, b) => a - b);

@@ -20,6 +20,9 @@ describe('README examples run and print what the README says', () => {
   it('semaphore-tellers', async () => {
     expect(await run('semaphore-tellers.mjs')).toMatch(/^most customers served at once: [23] \(windows: 3\)\n$/);
   });
+  it('async-mutex-drop-in', async () => {
+    expect(await run('async-mutex-drop-in.mjs')).toBe('second acquire: timed out\nrunExclusive: ran; locked after: false\n');
+  });
   it('owner-died', async () => {
     expect(await run('owner-died.mjs')).toBe('main thread got the lock; previous owner died: true\n');
   });

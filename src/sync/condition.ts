@@ -1,10 +1,12 @@
 import { threadId } from 'node:worker_threads';
+import { clearInterval as realClearInterval, setInterval as realSetInterval } from 'node:timers';
 import { InvalidArgumentError, NotOwnerError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { LockBase, Mutex, type MutexHandle } from './mutex.js';
 import { RLock, type RLockHandle } from './rlock.js';
 import { checkInteger, deadlineFor, describe, remainingMs } from './validate.js';
-import type { AsyncOptions } from './wait-queue.js';
+import type { AsyncOptions } from './dispatch.js';
+import { register, SELF, type Recoverable } from './thread.js';
 
 export interface ConditionOptions {
   /** Most threads that can wait at once (rounded up to a power of two; default 128). */
@@ -28,7 +30,11 @@ export interface ConditionHandle extends Handle<'Condition'> {
  *   1 CAPACITY  ring size C, a power of two
  *   2 HEAD      ticket of the oldest queued waiter
  *   3 TAIL      next ticket to hand out; tickets in [HEAD, TAIL) are queued
- *   4..4+C      SLOT[ticket mod C]: FREE, WAITING, SIGNALED or CANCELLED
+ *   4..4+C      SLOT[ticket mod C]: FREE, WAITING|owner<<2, SIGNALED or CANCELLED. A waiting
+ *               slot names its thread (token as in lock words), so when a thread dies waiting
+ *               (worker.terminate() runs none of its code), watchWorker's recovery marks its
+ *               slot CANCELLED: notify skips it instead of spending a wake-up on the dead, and
+ *               the slot is reused once the queue head passes it.
  *
  * Every change to HEAD, TAIL and the slots happens with the condition's mutex held, except one:
  * a waiter sleeps on its own slot with Atomics.wait(slot, WAITING) after unlocking. A notify
@@ -45,12 +51,17 @@ const FREE = 0;
 const WAITING = 1;
 const SIGNALED = 2;
 const CANCELLED = 3;
+const STATE = 3; // the low two bits of a slot
+const OWNER_SHIFT = 2;
+/** The value of a slot WAITING for the thread with `token`. */
+const waitingBy = (token: number): number => (token << OWNER_SHIFT) | WAITING;
+const isWaiting = (slotValue: number): boolean => (slotValue & STATE) === WAITING;
 const DEFAULT_MAX_WAITERS = 128;
 // ~2000 loads is ~10-15 µs here: long enough to catch a prompt notify, short next to a real wait.
 const SPIN_LIMIT = 2000;
 
 /** A condition variable bound to a Mutex or RLock, shared by threads (Python's threading.Condition). */
-export class Condition {
+export class Condition implements Recoverable {
   /** Bytes a Condition with room for `maxWaiters` waiters occupies in a shared buffer. */
   static bytesFor(maxWaiters = DEFAULT_MAX_WAITERS): number {
     return (SLOTS + ringSize(maxWaiters)) * 4;
@@ -78,6 +89,14 @@ export class Condition {
       Atomics.store(this.cells, CAPACITY, size);
     }
     this.capacity = Atomics.load(this.cells, CAPACITY);
+    register(this);
+  }
+
+  /** A thread died: withdraw its waits (notify would spend wake-ups on them). Not a lock: returns false. */
+  recoverFrom(token: number): boolean {
+    const dead = waitingBy(token);
+    for (let i = 0; i < this.capacity; i++) Atomics.compareExchange(this.cells, SLOTS + i, dead, CANCELLED);
+    return false;
   }
 
   static from(handle: ConditionHandle): Condition {
@@ -100,7 +119,7 @@ export class Condition {
   /** Threads currently waiting to be notified (a snapshot; for display and tests). */
   get waiting(): number {
     let count = 0;
-    for (let i = 0; i < this.capacity; i++) if (Atomics.load(this.cells, SLOTS + i) === WAITING) count++;
+    for (let i = 0; i < this.capacity; i++) if (isWaiting(Atomics.load(this.cells, SLOTS + i))) count++;
     return count;
   }
 
@@ -115,11 +134,12 @@ export class Condition {
     try {
       // A notify often follows within microseconds (a producer/consumer ping-pong): spin on our
       // own slot briefly before paying for a sleep and a wake-up.
-      for (let spin = 0; spin < SPIN_LIMIT && Atomics.load(this.cells, slot) === WAITING; spin++);
+      const mine = waitingBy(SELF);
+      for (let spin = 0; spin < SPIN_LIMIT && Atomics.load(this.cells, slot) === mine; spin++);
       for (;;) {
         // Sleeps only while our slot still reads WAITING: a notify that already happened
         // (even before we got here) makes this return at once.
-        Atomics.wait(this.cells, slot, WAITING, remainingMs(deadline));
+        Atomics.wait(this.cells, slot, mine, remainingMs(deadline));
         if (Atomics.load(this.cells, slot) === SIGNALED) {
           notified = true;
           break;
@@ -169,16 +189,22 @@ export class Condition {
     }
     const { slot, depth } = entered;
     const { signal } = options;
+    const mine = waitingBy(SELF);
+    // A pending Atomics.waitAsync does not keep Node's event loop alive: hold it while we wait
+    // (a real interval, out of fake timers' reach), or a main thread with nothing else to do
+    // would exit in the middle of the wait.
+    const hold = realSetInterval(() => {}, 2 ** 30);
     try {
-      while (!signal?.aborted && Atomics.load(this.cells, slot) === WAITING) {
+      while (!signal?.aborted && Atomics.load(this.cells, slot) === mine) {
         const timeout = remainingMs(deadline);
         if (timeout === 0) break;
-        const result = Atomics.waitAsync(this.cells, slot, WAITING, timeout);
+        const result = Atomics.waitAsync(this.cells, slot, mine, timeout);
         if (result.async) await raceAbort(result.value, signal);
         // An abandoned waitAsync stays queued on the slot; notify wakes every sleeper on a
         // slot, so it can never take the wake-up of the slot's next owner.
       }
     } finally {
+      realClearInterval(hold);
       try {
         await this.mutex.acquire();
       } catch (error) {
@@ -215,14 +241,16 @@ export class Condition {
     while (n > 0 && head !== tail) {
       const slot = SLOTS + (head & mask);
       head = (head + 1) | 0;
-      // CAS, not a store: a waiter whose re-acquire was canceled withdraws without the mutex.
-      const state = Atomics.compareExchange(this.cells, slot, WAITING, SIGNALED);
-      if (state === WAITING) {
+      // CAS, not a store: a waiter whose re-acquire was canceled, and the recovery of a dead
+      // waiter, withdraw without the mutex.
+      let state = Atomics.load(this.cells, slot);
+      if (isWaiting(state) && Atomics.compareExchange(this.cells, slot, state, SIGNALED) === state) {
         Atomics.notify(this.cells, slot); // all sleepers on the slot: see waitAsync
         n--;
-      } else if (state === CANCELLED) {
-        Atomics.store(this.cells, slot, FREE); // its waiter has left: the slot can be reused
+        continue;
       }
+      state = Atomics.load(this.cells, slot);
+      if (state === CANCELLED) Atomics.store(this.cells, slot, FREE); // its waiter has left: reuse the slot
     }
     Atomics.store(this.cells, HEAD, head);
   }
@@ -257,7 +285,7 @@ export class Condition {
         `Condition.${what}: more than ${this.capacity} threads waiting at once (raise maxWaiters)`,
       );
     }
-    Atomics.store(this.cells, slot, WAITING);
+    Atomics.store(this.cells, slot, waitingBy(SELF));
     Atomics.store(this.cells, TAIL, (tail + 1) | 0);
     if (this.mutex instanceof RLock) return { slot, depth: this.mutex.releaseAll() };
     this.mutex.unlock();
@@ -280,7 +308,7 @@ export class Condition {
   // for notify to skip and free. Already SIGNALED (notify passed it): free it, and since this
   // waiter will not act on that wake-up, it is lost to it - the caller was canceled.
   private abandon(slot: number): void {
-    if (Atomics.compareExchange(this.cells, slot, WAITING, CANCELLED) !== WAITING) {
+    if (Atomics.compareExchange(this.cells, slot, waitingBy(SELF), CANCELLED) !== waitingBy(SELF)) {
       Atomics.store(this.cells, slot, FREE);
     }
   }

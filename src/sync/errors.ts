@@ -53,3 +53,21 @@ export class InvalidHandleError extends SyncError {
 export class SemaphoreOverflowError extends SyncError {
   override readonly code = 'ERR_SYNC_SEMAPHORE_OVERFLOW';
 }
+
+/** async-mutex's `tryAcquire` found the lock taken (the default error of {@link tryAcquire}). */
+export class AlreadyLockedError extends SyncError {
+  override readonly code = 'ERR_SYNC_ALREADY_LOCKED';
+}
+
+/*
+ * async-mutex's error singletons, under the same names and messages, so code that compares
+ * `error === E_CANCELED` keeps working after a change of import. Each is also an instance of
+ * our typed class, so `instanceof CanceledError` / `TimeoutError` holds for them too.
+ * Which API rejects with which:
+ *   cancel()                                   the constructor's cancelError, E_CANCELED by default
+ *   withTimeout(...) / tryAcquire(...)         the error given to them, E_TIMEOUT / E_ALREADY_LOCKED by default
+ *   { timeoutMs } / { signal } options (ours)  a fresh TimeoutError / CanceledError naming the call
+ */
+export const E_CANCELED: CanceledError = new CanceledError('request for lock canceled');
+export const E_TIMEOUT: TimeoutError = new TimeoutError('timeout while waiting for mutex to become available');
+export const E_ALREADY_LOCKED: AlreadyLockedError = new AlreadyLockedError('mutex already locked');

@@ -7,9 +7,14 @@ export { RLock, type RLockHandle } from './rlock.js';
 export { Semaphore, type SemaphoreHandle, type SemaphoreOptions, type SemaphoreReleaser } from './semaphore.js';
 export { Condition, type ConditionHandle, type ConditionOptions } from './condition.js';
 export { watchWorker } from './thread.js';
-export type { AsyncOptions } from './wait-queue.js';
+export type { AsyncOptions } from './dispatch.js';
+export { tryAcquire, withTimeout, type MutexInterface, type SemaphoreInterface } from './decorators.js';
 export {
+  AlreadyLockedError,
   CanceledError,
+  E_ALREADY_LOCKED,
+  E_CANCELED,
+  E_TIMEOUT,
   DeadlockError,
   InvalidArgumentError,
   InvalidHandleError,

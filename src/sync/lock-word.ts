@@ -1,5 +1,6 @@
 import { DeadlockError, NotOwnerError } from './errors.js';
 import { SELF, register, type Recoverable } from './thread.js';
+import { asyncSleepers } from './dispatch.js';
 import { remainingMs } from './validate.js';
 
 /*
@@ -14,7 +15,9 @@ import { remainingMs } from './validate.js';
  *                        holds it (so anyone can see it), cleared by its unlock
  *   bit  29    WAITERS   some thread may be sleeping in Atomics.wait/waitAsync on this word, so
  *                        the unlocker must Atomics.notify. Set by a waiter before it sleeps;
- *                        cleared only by an unlock (which then wakes one waiter)
+ *                        cleared only by an unlock, which then wakes one blocking sleeper plus
+ *                        one per async sleeper (rule W2 in dispatch.ts: a wake-up is never
+ *                        spent only on a thread that may be busy or dead)
  *   bit  30    HANDOFF   the unlocker passed the lock to the first sleeper: OWNER is 0, but only
  *                        a thread woken by notify may take it
  *
@@ -30,7 +33,8 @@ import { remainingMs } from './validate.js';
  * word still equals the value it last saw, with WAITERS set, and every change that lets a
  * sleeper proceed (unlock, hand-off, recovery) is followed by Atomics.notify. Atomics.notify
  * wakes sleepers in FIFO order, sync (Atomics.wait) and async (Atomics.waitAsync) alike, which is
- * what makes a hand-off go to the longest sleeper.
+ * what makes a hand-off go to the longest sleepers; any of the woken may take it.
+ * Impossible states (a HANDOFF word that names an owner) throw instead of hanging.
  *
  * Barging (default) never enters starvation mode. Fair mode is Go's design: normally a woken
  * sleeper competes with running threads (fast); once one has waited STARVATION_MS and lost
@@ -49,13 +53,33 @@ export const STARVATION_MS = 1;
 // has no PAUSE, so we re-read the word a little longer. No spinning in starvation mode.
 const SPIN_LIMIT = 64;
 
+/** Free: nobody holds it and no hand-off is pending (DIED and WAITERS may be set). */
+export const isFree = (w: number): boolean => (w & (OWNER_MASK | HANDOFF)) === 0;
+/** Handed to the woken sleepers: only a thread woken by notify may take it. */
+export const isHandoff = (w: number): boolean => (w & HANDOFF) !== 0;
+/** In starvation mode: unlocks hand off FIFO; nobody spins or barges. */
+export const isStarving = (w: number): boolean => (w & STARVING) !== 0;
+export const hasWaiters = (w: number): boolean => (w & WAITERS) !== 0;
+
 export class LockWord implements Recoverable {
   constructor(
     readonly cells: Int32Array,
     readonly index: number,
     readonly fair: boolean,
+    /** The FLAGS cell that counts async sleepers (dispatch.ts, W2). */
+    readonly flags: number,
   ) {
     register(this);
+  }
+
+  /** Wake-ups an unlock gives: one blocking sleeper plus every async one (W2). */
+  private wakeCount(): number {
+    return 1 + asyncSleepers(this.cells, this.flags);
+  }
+
+  /** Starvation mode is on (fair locks only): a local hand-over would be barging. */
+  starving(): boolean {
+    return isStarving(Atomics.load(this.cells, this.index));
   }
 
   /** Owner token of the current holder, 0 if none. */
@@ -209,12 +233,12 @@ export class LockWord implements Recoverable {
       // may race (the dying thread's exit hook and watchWorker).
       const before = byHolder ? Atomics.exchange(this.cells, this.index, flags) : Atomics.compareExchange(this.cells, this.index, w, flags);
       if (!byHolder && before !== w) return false;
-      if ((before & WAITERS) !== 0) Atomics.notify(this.cells, this.index, 1);
+      if (hasWaiters(before)) Atomics.notify(this.cells, this.index, this.wakeCount());
       return true;
     }
     // Starvation mode: hand the lock to the longest sleeper; newcomers cannot take it meanwhile.
     if (Atomics.compareExchange(this.cells, this.index, w, HANDOFF | STARVING | WAITERS | flags) !== w) return false;
-    if (Atomics.notify(this.cells, this.index, 1) === 0) this.cancelHandoff();
+    if (Atomics.notify(this.cells, this.index, this.wakeCount()) === 0) this.cancelHandoff();
     return true;
   }
 
@@ -226,7 +250,7 @@ export class LockWord implements Recoverable {
     while ((w & HANDOFF) !== 0) {
       const seen = Atomics.compareExchange(this.cells, this.index, w, w & DIED);
       if (seen === w) {
-        Atomics.notify(this.cells, this.index, 1);
+        Atomics.notify(this.cells, this.index, this.wakeCount());
         return;
       }
       w = seen;
@@ -234,29 +258,25 @@ export class LockWord implements Recoverable {
   }
 
   /**
-   * An async waiter that was woken but no longer wants the lock (its queue emptied) must not
-   * swallow the wake-up meant for someone else: forward it.
+   * W3's one exception: a woken async waiter that no longer wants the lock must not keep a
+   * fair-mode hand-off (it was given to the woken): take it and release it, which hands it on.
+   * Any other wake-up needs no passing on: the unlocker woke a blocking sleeper too (W2).
    */
   passOn(): void {
-    for (;;) {
-      const w = Atomics.load(this.cells, this.index);
-      if ((w & HANDOFF) !== 0) {
-        // The lock was handed to us: take it and release it again, which hands it on.
-        if (this.takeHandoff(true)) {
-          for (;;) if (this.releaseFrom(Atomics.load(this.cells, this.index), w & DIED, true)) return;
-        }
-        continue;
+    let w = Atomics.load(this.cells, this.index);
+    while (isHandoff(w)) {
+      if ((w & OWNER_MASK) !== 0) throw new Error('sync: inconsistent lock word (a hand-off with an owner)');
+      if (this.takeHandoff(true)) {
+        for (;;) if (this.releaseFrom(Atomics.load(this.cells, this.index), w & DIED, true)) return;
       }
-      if ((w & OWNER_MASK) === 0) {
-        Atomics.notify(this.cells, this.index, 1); // free: let the next sleeper try
-        return;
-      }
-      // Held by someone who may not know there are sleepers: make its unlock notify.
-      if ((w & WAITERS) !== 0 || Atomics.compareExchange(this.cells, this.index, w, w | WAITERS) === w) return;
+      w = Atomics.load(this.cells, this.index);
     }
   }
 
   recoverFrom(token: number): boolean {
+    // The dead thread may have been the one woken for a pending hand-off, which nobody else
+    // may take: end it (a live woken thread then finds the word free and takes it anyway).
+    if (this.handoffPending()) this.cancelHandoff();
     for (;;) {
       const w = Atomics.load(this.cells, this.index);
       if ((w & OWNER_MASK) !== token) return false;

@@ -1,8 +1,8 @@
-import { CanceledError, InvalidArgumentError, NotOwnerError, OwnerDiedError, TimeoutError } from './errors.js';
+import { E_CANCELED, InvalidArgumentError, NotOwnerError, OwnerDiedError, TimeoutError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { LockWord, STARVATION_MS } from './lock-word.js';
 import { deadlineFor, describe } from './validate.js';
-import { asyncOptions, enqueue, holdEventLoop, Kick, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
+import { ASYNC_SLEEPER, asyncOptions, Dispatcher, releaseOnce, type AsyncOptions, type Permits } from './dispatch.js';
 
 export interface MutexOptions {
   /**
@@ -23,17 +23,18 @@ export interface MutexOptions {
   buffer?: SharedArrayBuffer;
   /** Byte offset in `buffer`, a multiple of 4. */
   byteOffset?: number;
+  /** What cancel() rejects this thread's queued acquirers with (async-mutex's constructor argument). */
+  cancelError?: Error;
 }
 
 export type MutexHandle = Handle<'Mutex'>;
 export type Releaser = () => void;
 
-type MutexWaiter = Waiter<Releaser> & { peek: boolean; since: number };
-
-// Cells: 0 magic, 1 lock word (see lock-word.ts), 2 flags (bit 0: fair), then subclass cells.
+// Cells: 0 magic, 1 lock word (see lock-word.ts), 2 flags (bit 0: fair; bits 1-30 count the
+// async sleepers, dispatch.ts W2), then subclass cells.
 const WORD = 1;
 const FLAGS = 2;
-const FAIR = 1;
+const FAIR = 1; // bit 0 of FLAGS; the rest counts async sleepers
 
 /**
  * The lock shared by Mutex and RLock: its whole state is in a SharedArrayBuffer, so a
@@ -49,13 +50,16 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   protected readonly word: LockWord;
   private readonly kind: K;
   private readonly onOwnerDied: 'flag' | 'throw';
-  private readonly queue = new WaitQueue<MutexWaiter>();
-  private pumping = false;
-  private readonly kick = new Kick();
+  private readonly waiters: Dispatcher<Releaser>;
 
-  protected constructor(kind: K, options: MutexOptions) {
+  protected constructor(kind: K, arg: MutexOptions | Error | undefined) {
+    // async-mutex's `new Mutex(cancelError)` beside our options object.
+    const options: MutexOptions = arg instanceof Error ? { cancelError: arg } : (arg ?? {});
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError(`${kind}: options must be an object (got ${describe(options)})`);
+      throw new InvalidArgumentError(`${kind}: options must be an object or a cancel Error (got ${describe(options)})`);
+    }
+    if (options.cancelError !== undefined && !(options.cancelError instanceof Error)) {
+      throw new InvalidArgumentError(`${kind}: cancelError must be an Error (got ${describe(options.cancelError)})`);
     }
     const cells = kind === 'Mutex' ? 3 : 4;
     const attached = (options as { [ATTACH]?: Int32Array })[ATTACH];
@@ -63,7 +67,8 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     this.cells = attached ?? allocate(kind, cells, options.buffer, options.byteOffset);
     if (!attached && options.fair) Atomics.store(this.cells, FLAGS, FAIR);
     const fair = (Atomics.load(this.cells, FLAGS) & FAIR) !== 0;
-    this.word = new LockWord(this.cells, WORD, fair);
+    this.word = new LockWord(this.cells, WORD, fair, FLAGS);
+    this.waiters = new Dispatcher(this.permits(), options.cancelError ?? E_CANCELED);
     const onOwnerDied = options.onOwnerDied ?? 'flag';
     if (onOwnerDied !== 'flag' && onOwnerDied !== 'throw') {
       throw new InvalidArgumentError(`${kind}: onOwnerDied must be 'flag' or 'throw' (got ${describe(onOwnerDied)})`);
@@ -123,7 +128,13 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
 
   /** Releases the lock; throws NotOwnerError if this thread does not hold it. */
   unlock(): void {
-    this.word.unlock(this.kind);
+    this.releaseWord();
+  }
+
+  /** The real release of the word (an RLock's outermost unlock). */
+  protected releaseWord(): void {
+    if (this.waiters.idle) this.word.unlock(this.kind);
+    else this.releaseToWaiters();
   }
 
   /** Runs `fn` holding the lock and releases it however `fn` ends. TimeoutError if not acquired in time. */
@@ -142,12 +153,12 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
 
   /** Resolves with a releaser once this thread holds the lock. async-mutex compatible. */
   acquire(priority?: number | AsyncOptions): Promise<Releaser> {
-    // Fast path: nobody queued here and the lock is free: take it without queueing, timers or
-    // the pump (a plain priority number needs no validation beyond being finite).
-    if (this.queue.length === 0 && (priority === undefined || Number.isFinite(priority)) && this.word.tryLock()) {
+    // Fast path: nobody queued here and the lock is free: one CAS, no queue, no timers.
+    if (this.waiters.idle && (priority === undefined || typeof priority === 'number') && this.word.tryLock()) {
       return this.granted();
     }
-    return this.enqueue(priority, false, 'acquire');
+    const what = `${this.kind}.acquire`;
+    return this.waiters.acquire(1, asyncOptions(priority, what), what);
   }
 
   /** Runs `fn` holding the lock (acquire, await fn, release however it ends). */
@@ -160,20 +171,23 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     }
   }
 
-  /** Resolves when the lock is free (without taking it), after higher-priority waiters here. */
+  /** Resolves when the lock is free (without taking it), after this thread's acquirers of this priority or more. */
   waitForUnlock(priority?: number | AsyncOptions): Promise<void> {
-    return this.enqueue(priority, true, 'waitForUnlock').then(() => undefined);
+    const what = `${this.kind}.waitForUnlock`;
+    return this.waiters.waitForUnlock(1, asyncOptions(priority, what), what);
   }
 
-  /** async-mutex's release(): unlock by this thread. */
+  /**
+   * async-mutex's release(): a no-op when the lock is free; otherwise unlock by this thread
+   * (NotOwnerError if another thread holds it).
+   */
   release(): void {
-    this.unlock();
+    if (this.word.isLocked()) this.unlock();
   }
 
-  /** Rejects every async waiter queued in this thread with CanceledError. A held lock stays held. */
+  /** Rejects every acquirer queued in this thread with the cancel error (E_CANCELED by default). A held lock stays held. */
   cancel(): void {
-    this.queue.rejectAll(new CanceledError(`${this.kind}: request canceled`));
-    this.poke(); // a pump left with an empty queue ends (and lets go of the event loop)
+    this.waiters.cancel();
   }
 
   // --- internals ---------------------------------------------------------------------
@@ -193,87 +207,57 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     }
   }
 
-  // Bad arguments reject the returned promise (they never throw synchronously from an async API).
-  private enqueue(priority: number | AsyncOptions | undefined, peek: boolean, method: string): Promise<Releaser> {
-    const what = `${this.kind}.${method}`;
-    let options: AsyncOptions;
-    try {
-      options = asyncOptions(priority, what);
-    } catch (error) {
-      return Promise.reject(error);
+  /**
+   * The release of a lock this thread's queue waits for (W4 in dispatch.ts): hand it straight
+   * to the first local acquirer, the word untouched, unless starvation mode wants it handed to
+   * the longest sleeper; otherwise unlock and let the queue compete for it.
+   */
+  private releaseToWaiters(): void {
+    if (this.word.heldBySelf() && !this.word.starving()) {
+      this.word.clearOwnerDied(); // as an unlock would: the next holder took it from a live one
+      if (this.waiters.handOver()) return;
     }
-    const promise = enqueue(this.queue, { peek, since: performance.now() }, options, what, () => this.poke());
-    this.poke();
-    return promise;
+    this.word.unlock(this.kind);
+    this.waiters.dispatch();
   }
 
-  private makeReleaser(): Releaser {
-    return releaseOnce(() => this.unlock());
-  }
-
-  // Serves the local queue head-first. Only the head competes for the shared word; while it
-  // cannot have it, one Atomics.waitAsync sleeps on the word (with WAITERS set, so an unlock
-  // in any thread wakes it). `owed` records that a notify woke us: in fair mode that means
-  // the lock was handed to us, and if nobody here wants it any more it must be passed on.
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const letGo = holdEventLoop();
-    let owed = false;
-    try {
-      for (let head = this.queue.head(); head; head = this.queue.head()) {
-        if (head.peek) {
-          if (!this.word.isLocked() || (owed && this.word.handoffPending())) {
-            this.queue.shift();
-            head.resolve(undefined as unknown as Releaser);
-            continue;
-          }
-        } else {
-          const starved = performance.now() - head.since >= STARVATION_MS;
-          if (this.word.tryLock(owed) || (owed && this.word.takeHandoff(starved))) {
-            owed = false;
-            this.queue.shift();
-            this.grant(head);
-            continue;
-          }
-          if (owed && starved) this.word.markStarving(); // woken, overtaken again: fair mode hands off
-        }
-        const expected = this.word.prepareToWait();
-        if (expected === null) continue;
+  // The lock word as the dispatcher's one permit.
+  private permits(): Permits<Releaser> {
+    const word = this.word;
+    return {
+      take: (_weight, woken, since) => {
+        if (word.tryLock(woken)) return 1;
+        if (!woken) return null;
+        const starved = since > 0 && performance.now() - since >= STARVATION_MS;
+        if (word.takeHandoff(starved)) return 1;
+        if (starved) word.markStarving(); // woken, overtaken again: fair mode hands off
+        return null;
+      },
+      value: (woken) => (!word.isLocked() || (woken && word.handoffPending()) ? 1 : 0),
+      granted: () => {
+        this.onAsyncAcquired();
+        this.acquired();
+        return releaseOnce(() => this.unlock());
+      },
+      heldHere: () => word.heldBySelf(),
+      sleep: () => {
+        const expected = word.prepareToWait();
+        if (expected === null) return null;
+        // Counted before the wait is armed: an unlocker that clears WAITERS after this point
+        // reads the count (W2); one that cleared it before makes waitAsync return not-equal.
+        Atomics.add(this.cells, FLAGS, ASYNC_SLEEPER);
         const result = Atomics.waitAsync(this.cells, WORD, expected);
-        owed = false;
-        if (!result.async) continue;
-        const outcome = await this.kick.race(result.value);
-        if (outcome === 'kicked') {
-          // Our queue changed (its head left, or a new waiter came): look again. The abandoned
-          // waitAsync stays queued on the word; if a notify picks it, pass that wake-up on.
-          void result.value.then((r) => r === 'ok' && this.word.passOn());
-          continue;
+        if (!result.async) {
+          Atomics.sub(this.cells, FLAGS, ASYNC_SLEEPER);
+          return null;
         }
-        owed = outcome === 'ok';
-      }
-      if (owed) this.word.passOn();
-    } finally {
-      this.pumping = false;
-      letGo();
-    }
-  }
-
-  // The queue changed: start the pump, or make a sleeping one look again.
-  private poke(): void {
-    if (this.pumping) this.kick.kick();
-    else void this.pump();
-  }
-
-  private grant(waiter: MutexWaiter): void {
-    this.onAsyncAcquired();
-    try {
-      this.acquired();
-    } catch (error) {
-      waiter.reject(error);
-      return;
-    }
-    waiter.resolve(this.makeReleaser());
+        return result.value.then((outcome) => {
+          Atomics.sub(this.cells, FLAGS, ASYNC_SLEEPER);
+          return outcome;
+        });
+      },
+      passOn: () => word.passOn(),
+    };
   }
 
   // The async fast path's result once the word is ours.
@@ -284,7 +268,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return Promise.resolve(this.makeReleaser());
+    return Promise.resolve(releaseOnce(() => this.unlock()));
   }
 
   /** Subclass hook: bookkeeping right after the async path took the word. */
@@ -299,7 +283,8 @@ export class Mutex extends LockBase<'Mutex'> {
   /** Bytes a Mutex occupies in a shared buffer. */
   static readonly BYTES: number = 3 * 4;
 
-  constructor(options: MutexOptions = {}) {
+  /** `new Mutex()`, `new Mutex({ fair: true, ... })`, or async-mutex's `new Mutex(cancelError)`. */
+  constructor(options?: MutexOptions | Error) {
     super('Mutex', options);
   }
 

@@ -19,7 +19,8 @@ const DEPTH = 3;
 export class RLock extends LockBase<'RLock'> {
   static readonly BYTES: number = 4 * 4;
 
-  constructor(options: MutexOptions = {}) {
+  /** `new RLock()`, `new RLock({ fair: true, ... })`, or `new RLock(cancelError)` as for Mutex. */
+  constructor(options?: MutexOptions | Error) {
     super('RLock', options);
   }
 
@@ -62,7 +63,7 @@ export class RLock extends LockBase<'RLock'> {
       }
       this.cells[DEPTH] = 0;
     }
-    this.word.unlock('RLock'); // the real release, or NotOwnerError for a non-holder
+    this.releaseWord(); // the real release, or NotOwnerError for a non-holder
   }
 
   /** Releases every level at once and returns the depth, for Condition.wait to restore. */

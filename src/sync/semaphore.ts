@@ -1,28 +1,31 @@
-import { CanceledError, InvalidArgumentError, SemaphoreOverflowError } from './errors.js';
+import { E_CANCELED, InvalidArgumentError, SemaphoreOverflowError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { checkInteger, deadlineFor, describe, remainingMs } from './validate.js';
-import { asyncOptions, enqueue, holdEventLoop, Kick, releaseOnce, WaitQueue, type AsyncOptions, type Waiter } from './wait-queue.js';
+import { ASYNC_SLEEPER, asyncOptions, asyncSleepers, Dispatcher, releaseOnce, type AsyncOptions, type Permits } from './dispatch.js';
 
 export interface SemaphoreOptions {
   /** Releasing above the initial permits throws SemaphoreOverflowError (Python's BoundedSemaphore). */
   bounded?: boolean;
   buffer?: SharedArrayBuffer;
   byteOffset?: number;
+  /** What cancel() rejects this thread's queued acquirers with (async-mutex's constructor argument). */
+  cancelError?: Error;
 }
 
 export type SemaphoreHandle = Handle<'Semaphore'>;
 export type SemaphoreReleaser = () => void;
 
-type SemaphoreWaiter = Waiter<[number, SemaphoreReleaser]> & { weight: number; peek: boolean };
-
 /*
  * Cells:
  *   0 magic
- *   1 PERMITS   free permits; acquire = CAS(v -> v - weight) when v >= weight; the futex word
- *               sleepers wait on (expected = the value they saw too low)
- *   2 CAPACITY  largest weight that can ever be satisfied: the initial permits (at least 1
- *               unless bounded), raised by setValue; for a bounded semaphore also the ceiling
- *   3 FLAGS     bit 0: bounded
+ *   1 PERMITS   the value: free permits, negative when more were promised than exist (an
+ *               unbounded semaphore may start below 0, as in async-mutex); acquire =
+ *               CAS(v -> v - weight) when v >= weight; the futex word sleepers wait on
+ *               (expected = the value they saw too low)
+ *   2 CAPACITY  bounded: the ceiling (initial permits, raised by setValue) and so the largest
+ *               weight; unbounded: informative only (a weight up to 2^31-1 queues until
+ *               releases or setValue raise the value)
+ *   3 FLAGS     bit 0: bounded; bits 1-30 count async sleepers (dispatch.ts, W2)
  *   4 WAITERS   threads sleeping (or about to) on PERMITS; release skips notify when 0
  *   5 HEAVY     of those, how many want more than one permit. With none, release(n) wakes n
  *               sleepers; with some it must wake all, because a sleeper that wants 3 may not
@@ -46,25 +49,30 @@ export class Semaphore {
 
   private readonly cells: Int32Array;
   private readonly isBounded: boolean; // fixed at creation: cached to keep release cheap
-  private readonly queue = new WaitQueue<SemaphoreWaiter>();
-  private pumping = false;
-  private readonly kick = new Kick();
+  private readonly waiters: Dispatcher<[number, SemaphoreReleaser]>;
 
-  constructor(permits: number, options: SemaphoreOptions = {}) {
+  /** `new Semaphore(n)`, `new Semaphore(n, { bounded, ... })`, or async-mutex's `new Semaphore(n, cancelError)`. */
+  constructor(permits: number, arg?: SemaphoreOptions | Error) {
+    const options: SemaphoreOptions = arg instanceof Error ? { cancelError: arg } : (arg ?? {});
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError(`Semaphore: options must be an object (got ${describe(options)})`);
+      throw new InvalidArgumentError(`Semaphore: options must be an object or a cancel Error (got ${describe(options)})`);
+    }
+    if (options.cancelError !== undefined && !(options.cancelError instanceof Error)) {
+      throw new InvalidArgumentError(`Semaphore: cancelError must be an Error (got ${describe(options.cancelError)})`);
     }
     const attached = (options as { [ATTACH_SEMAPHORE]?: Int32Array })[ATTACH_SEMAPHORE];
     if (attached) {
       this.cells = attached;
     } else {
-      checkInteger(permits, 'Semaphore: permits', 0, MAX_PERMITS);
+      // A bounded semaphore's initial value is its ceiling, so it cannot be negative.
+      checkInteger(permits, 'Semaphore: permits', options.bounded ? 0 : -MAX_PERMITS, MAX_PERMITS);
       this.cells = allocate('Semaphore', CELLS, options.buffer, options.byteOffset);
       Atomics.store(this.cells, PERMITS, permits);
       Atomics.store(this.cells, CAPACITY, options.bounded ? permits : Math.max(permits, 1));
       Atomics.store(this.cells, FLAGS, options.bounded ? BOUNDED : 0);
     }
     this.isBounded = (Atomics.load(this.cells, FLAGS) & BOUNDED) !== 0;
+    this.waiters = new Dispatcher(this.permits(), options.cancelError ?? E_CANCELED);
   }
 
   static from(handle: SemaphoreHandle): Semaphore {
@@ -79,7 +87,7 @@ export class Semaphore {
     return this.isBounded;
   }
 
-  /** The largest weight one acquire may ask for. */
+  /** Bounded: the ceiling, and the largest weight one acquire may ask for. Unbounded: the largest value set so far. */
   get capacity(): number {
     return Atomics.load(this.cells, CAPACITY);
   }
@@ -130,7 +138,7 @@ export class Semaphore {
     return this.tryTake(weight);
   }
 
-  /** Returns `weight` permits and wakes waiters that may now proceed. */
+  /** Returns `weight` permits and wakes waiters that may now proceed (this thread's on microtasks). */
   release(weight = 1): void {
     if (weight !== 1) checkInteger(weight, 'Semaphore.release: weight', 1, MAX_PERMITS);
     const bounded = this.isBounded;
@@ -147,29 +155,38 @@ export class Semaphore {
       if (Atomics.compareExchange(this.cells, PERMITS, seen, seen + weight) === seen) break;
     }
     this.wake(weight);
+    if (!this.waiters.idle) this.waiters.dispatch(); // W4: this thread's waiters, synchronously
   }
 
-  /** async-mutex's setValue: sets the free permits (and raises the capacity if needed). */
+  /**
+   * async-mutex's setValue: sets the value (negative allowed unless bounded; a bounded
+   * semaphore's ceiling is raised if needed) and serves the waiters it lets through.
+   */
   setValue(value: number): void {
     const bounded = this.bounded;
-    checkInteger(value, 'Semaphore.setValue: value', 0, bounded ? this.capacity : MAX_PERMITS);
+    checkInteger(value, 'Semaphore.setValue: value', bounded ? 0 : -MAX_PERMITS, MAX_PERMITS);
     if (value > this.capacity) Atomics.store(this.cells, CAPACITY, value);
     Atomics.store(this.cells, PERMITS, value);
-    Atomics.notify(this.cells, PERMITS);
+    Atomics.notify(this.cells, PERMITS); // everyone looks again: any of them may fit now
+    if (!this.waiters.idle) this.waiters.dispatch();
   }
 
   // --- async API (async-mutex SemaphoreInterface) ----------------------------------------
 
-  /** Resolves with [value before acquiring, releaser] once `weight` permits are held. */
+  /**
+   * Resolves with [value before acquiring, releaser] once `weight` permits are held. A bad
+   * weight throws at once (as in async-mutex); a weight above the current value waits.
+   */
   acquire(weight = 1, priority?: number | AsyncOptions): Promise<[number, SemaphoreReleaser]> {
     // Fast path: nobody queued here and a permit is free: take it without queueing or timers.
-    if (weight === 1 && this.queue.length === 0 && (priority === undefined || Number.isFinite(priority))) {
+    if (weight === 1 && this.waiters.idle && (priority === undefined || typeof priority === 'number')) {
       const free = Atomics.load(this.cells, PERMITS);
       if (free > 0 && Atomics.compareExchange(this.cells, PERMITS, free, free - 1) === free) {
         return Promise.resolve([free, this.makeReleaser(1)]);
       }
     }
-    return this.enqueue(weight, priority, false, 'Semaphore.acquire');
+    this.checkWeight(weight, 'Semaphore.acquire');
+    return this.waiters.acquire(weight, asyncOptions(priority, 'Semaphore.acquire'), 'Semaphore.acquire');
   }
 
   async runExclusive<T>(
@@ -185,61 +202,42 @@ export class Semaphore {
     }
   }
 
-  /** Resolves once `weight` permits are free (without taking them). */
+  /** Resolves once `weight` permits are free (without taking them), after this thread's acquirers of this priority or more. */
   waitForUnlock(weight = 1, priority?: number | AsyncOptions): Promise<void> {
-    return this.enqueue(weight, priority, true, 'Semaphore.waitForUnlock').then(() => undefined);
+    this.checkWeight(weight, 'Semaphore.waitForUnlock');
+    return this.waiters.waitForUnlock(weight, asyncOptions(priority, 'Semaphore.waitForUnlock'), 'Semaphore.waitForUnlock');
   }
 
-  /** Rejects every async waiter queued in this thread with CanceledError. */
+  /** Rejects every acquirer queued in this thread with the cancel error (E_CANCELED by default). */
   cancel(): void {
-    this.queue.rejectAll(new CanceledError('Semaphore: request canceled'));
-    this.poke();
-  }
-
-  // The queue changed: start the pump, or make a sleeping one look again.
-  private poke(): void {
-    if (this.pumping) this.kick.kick();
-    else void this.pump();
+    this.waiters.cancel();
   }
 
   // --- internals ---------------------------------------------------------------------
 
-  // Bad arguments reject the returned promise (they never throw synchronously from an async API).
-  private enqueue(
-    weight: number,
-    priority: number | AsyncOptions | undefined,
-    peek: boolean,
-    what: string,
-  ): Promise<[number, SemaphoreReleaser]> {
-    let options: AsyncOptions;
-    try {
-      this.checkWeight(weight, what);
-      options = asyncOptions(priority, what);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const promise = enqueue(this.queue, { weight, peek }, options, what, () => this.poke());
-    this.poke();
-    return promise;
-  }
-
+  // A bounded semaphore refuses a weight it can never satisfy; an unbounded one queues any.
   private checkWeight(weight: unknown, what: string): void {
-    const capacity = this.capacity;
-    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > capacity) {
+    const max = this.isBounded ? this.capacity : MAX_PERMITS;
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > max) {
       throw new InvalidArgumentError(
-        `${what}: weight must be an integer from 1 to ${capacity} (the semaphore's capacity) (got ${describe(weight)})`,
+        `${what}: weight must be an integer from 1 to ${max}${this.isBounded ? " (the bounded semaphore's capacity)" : ''} (got ${describe(weight)})`,
       );
     }
   }
 
   private tryTake(weight: number): boolean {
+    return this.take(weight) !== null;
+  }
+
+  /** Takes `weight` permits if free now: the value before, or null. */
+  private take(weight: number): number | null {
     let seen = Atomics.load(this.cells, PERMITS);
     while (seen >= weight) {
       const before = Atomics.compareExchange(this.cells, PERMITS, seen, seen - weight);
-      if (before === seen) return true;
+      if (before === seen) return seen;
       seen = before;
     }
-    return false;
+    return null;
   }
 
   private register(weight: number, delta: 1 | -1): void {
@@ -247,9 +245,12 @@ export class Semaphore {
     if (weight > 1) Atomics.add(this.cells, HEAVY, delta);
   }
 
+  // W2 (dispatch.ts): `released` blocking sleepers plus every async one; all while a heavy
+  // sleeper waits (one that wants 3 cannot use the single permit one wanting 1 could).
   private wake(released: number): void {
     if (Atomics.load(this.cells, WAITERS) === 0) return;
-    Atomics.notify(this.cells, PERMITS, Atomics.load(this.cells, HEAVY) > 0 ? Infinity : released);
+    const count = Atomics.load(this.cells, HEAVY) > 0 ? Infinity : released + asyncSleepers(this.cells, FLAGS);
+    Atomics.notify(this.cells, PERMITS, count);
   }
 
   // A sleeper woken by a release that it cannot use (it wants more permits than are free)
@@ -259,50 +260,34 @@ export class Semaphore {
     if (free > 0 && free < weight) Atomics.notify(this.cells, PERMITS, 1);
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const letGo = holdEventLoop();
-    let owed = false;
-    try {
-      for (let head = this.queue.head(); head; head = this.queue.head()) {
-        const before = Atomics.load(this.cells, PERMITS);
-        if (head.peek ? before >= head.weight : this.tryTake(head.weight)) {
-          if (!head.peek) owed = false; // a peek takes nothing: the wake-up is still to pass on
-          this.queue.shift();
-          head.resolve([before, head.peek ? noop : this.makeReleaser(head.weight)]);
-          continue;
-        }
-        if (owed) {
-          this.passOnIfUnused(head.weight);
-          owed = false;
-        }
-        const weight = head.weight;
+  // The permit count as the dispatcher's shared state.
+  private permits(): Permits<[number, SemaphoreReleaser]> {
+    return {
+      take: (weight) => this.take(weight),
+      value: () => Atomics.load(this.cells, PERMITS),
+      granted: (weight, before) => [before, this.makeReleaser(weight)],
+      heldHere: () => false, // permits have no owner: releases in other threads count too
+      sleep: (weight) => {
+        // Registered (W2) before the value is re-read; a releaser adds before it reads WAITERS.
         this.register(weight, 1);
+        Atomics.add(this.cells, FLAGS, ASYNC_SLEEPER);
+        const unregister = (): void => {
+          Atomics.sub(this.cells, FLAGS, ASYNC_SLEEPER);
+          this.register(weight, -1);
+        };
         const seen = Atomics.load(this.cells, PERMITS);
-        if (seen >= weight) {
-          this.register(weight, -1);
-          continue;
+        const result = seen >= weight ? null : Atomics.waitAsync(this.cells, PERMITS, seen);
+        if (!result?.async) {
+          unregister();
+          return null;
         }
-        const result = Atomics.waitAsync(this.cells, PERMITS, seen);
-        let outcome: Awaited<ReturnType<Kick['race']>> = 'not-equal';
-        try {
-          if (result.async) outcome = await this.kick.race(result.value);
-        } finally {
-          this.register(weight, -1);
-        }
-        if (outcome === 'kicked' && result.async) {
-          // Our queue changed: look again; an abandoned waitAsync that a release picks passes it on.
-          void result.value.then((r) => r === 'ok' && this.passOnIfUnused(Infinity));
-          continue;
-        }
-        owed = outcome === 'ok';
-      }
-      if (owed && Atomics.load(this.cells, PERMITS) > 0) Atomics.notify(this.cells, PERMITS, 1);
-    } finally {
-      this.pumping = false;
-      letGo();
-    }
+        return result.value.then((outcome) => {
+          unregister();
+          return outcome;
+        });
+      },
+      passOn: () => {}, // W3: releases woke a blocking sleeper as well
+    };
   }
 
   private makeReleaser(weight: number): SemaphoreReleaser {
@@ -311,4 +296,3 @@ export class Semaphore {
 }
 
 const ATTACH_SEMAPHORE = Symbol('attach');
-const noop = (): void => {};

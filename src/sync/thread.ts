@@ -13,7 +13,7 @@ export function tokenOf(worker: Worker): number {
   return worker.threadId + 1;
 }
 
-/** Something that can release itself on behalf of a thread that died holding it. */
+/** Something that can clean up after a thread that died (release a lock it held, withdraw its waits). */
 export interface Recoverable {
   /** If the thread with `token` holds this lock, release it flagged "owner died"; true if it did. */
   recoverFrom(token: number): boolean;

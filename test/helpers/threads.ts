@@ -83,3 +83,28 @@ export async function eventually(check: () => boolean, ms = 5000, what = 'condit
     await sleep(2);
   }
 }
+
+/*
+ * Test-only views of a primitive's shared cells, so a set-up that means to put a thread to
+ * sleep first can check that it did (and fail, not pass vacuously, when it did not).
+ * Layouts: src/sync/lock-word.ts (Mutex/RLock: cell 1 word, cell 2 flags) and semaphore.ts
+ * (cell 4 WAITERS, cell 3 flags). FLAGS bits 1+ count async sleepers (dispatch.ts, W2).
+ */
+const WAITERS_BIT = 1 << 29;
+function cellsOf(handle: { buffer: SharedArrayBuffer; byteOffset: number }, n: number): Int32Array {
+  return new Int32Array(handle.buffer, handle.byteOffset, n);
+}
+/** A Mutex/RLock word has WAITERS set (some thread sleeps, or is about to) and async sleepers. */
+export function lockSleepers(handle: { buffer: SharedArrayBuffer; byteOffset: number }): { flagged: boolean; async: number } {
+  const c = cellsOf(handle, 3);
+  return { flagged: (Atomics.load(c, 1) & WAITERS_BIT) !== 0, async: Atomics.load(c, 2) >>> 1 };
+}
+/** Threads registered as sleeping on a Semaphore (blocking and async), and the async ones. */
+export function semaphoreSleepers(handle: { buffer: SharedArrayBuffer; byteOffset: number }): { all: number; async: number } {
+  const c = cellsOf(handle, 6);
+  return { all: Atomics.load(c, 4), async: Atomics.load(c, 3) >>> 1 };
+}
+/** Resolves once `promise` has stayed pending for `ms` (a blocking call past its spin is asleep); fails if it settled. */
+export async function stillPending(promise: Promise<unknown>, ms = 50, what = 'the call'): Promise<void> {
+  if (await settlesWithin(promise, ms)) throw new Error(`set-up failed: ${what} returned instead of blocking`);
+}

@@ -1,9 +1,9 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import type { MutexInterface, SemaphoreInterface } from 'async-mutex';
-import { CanceledError, Mutex, RLock, Semaphore, TimeoutError } from '../../src/sync/index.js';
+import { CanceledError, E_CANCELED, Mutex, RLock, Semaphore, TimeoutError } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
-import { settlesWithin, sleep } from '../helpers/threads.js';
+import { eventually, lockSleepers, semaphoreSleepers, settlesWithin, sleep, stillPending } from '../helpers/threads.js';
 
 const spawn = useThreads();
 
@@ -37,17 +37,21 @@ describe('async side (main thread)', () => {
     expect(m.isLocked()).toBe(false);
   });
 
-  it('cancel() rejects every queued waiter with CanceledError and leaves the held lock alone (22)', async () => {
+  it('cancel() rejects every queued acquirer with CanceledError (E_CANCELED) and leaves the held lock alone (22)', async () => {
     const m = new Mutex();
     const [a] = await spawn(1);
     await attachAll([a!], { m });
     await a!.call('lock', 'm');
-    const waiters = [m.acquire(), m.acquire(3), m.waitForUnlock()];
+    const waiters = [m.acquire(), m.acquire(3)];
+    const unlocked = m.waitForUnlock(); // not an acquirer: async-mutex's cancel() leaves it waiting
     await sleep(20);
     m.cancel();
-    for (const w of waiters) await expect(w).rejects.toBeInstanceOf(CanceledError);
+    for (const w of waiters) await expect(w).rejects.toBe(E_CANCELED);
+    expect(E_CANCELED).toBeInstanceOf(CanceledError);
+    expect(await settlesWithin(unlocked, 50)).toBe(false);
     expect(m.owner).toBe(a!.worker.threadId);
     await a!.call('unlock', 'm');
+    await unlocked;
     const release = await m.acquire({ timeoutMs: 2000 }); // the queue still works afterwards
     release();
 
@@ -134,9 +138,9 @@ describe('async side (main thread)', () => {
     await holder!.call('lock', 'm');
     const controller = new AbortController();
     const mainWait = m.acquire({ signal: controller.signal }); // queued first on the word
-    await sleep(30);
+    expect(lockSleepers(m.handle).async).toBe(1); // armed at once
     const workerWait = waiter!.call('lock', 'm', 5000);
-    await sleep(30);
+    await stillPending(workerWait, 50, "the worker's lock()");
     controller.abort();
     await expect(mainWait).rejects.toBeInstanceOf(CanceledError);
     await holder!.call('unlock', 'm'); // hands off to the first sleeper: our abandoned waitAsync
@@ -168,21 +172,30 @@ describe('async side (main thread)', () => {
   });
 
   // Found by review: each of these lost a wake-up or left a waiter stranded.
-  it('a main-thread acquire woken by an unlock passes the next wake-up on to a blocked worker', async () => {
+  it('a main-thread acquire and a blocked worker woken by one unlock both get the lock, in either order', async () => {
     const m = new Mutex();
     const [a, b] = await spawn(2);
     await attachAll([a!, b!], { m });
     await a!.call('lock', 'm');
     const mainAcquire = m.acquire(); // sleeps on the word first
-    await sleep(30);
-    const bWaits = b!.call('lock', 'm', 3000); // then B sleeps behind it
-    await sleep(30);
-    await a!.call('unlock', 'm'); // wakes only the main thread's waiter
-    const release = await mainAcquire;
-    release(); // must wake B (WAITERS was kept), not leave it asleep with the lock free
-    const r = await bWaits;
-    expect(r.ok).toBe(true);
-    expect(r.elapsed).toBeLessThan(1500);
+    expect(lockSleepers(m.handle).async).toBe(1);
+    const bWaits = b!.call('lock', 'm', 5000); // then B sleeps behind it
+    await stillPending(bWaits, 50, "B's lock()");
+    expect(await settlesWithin(mainAcquire, 0)).toBe(false);
+    await a!.call('unlock', 'm'); // wakes B as well as our waiter (W2): whoever loses must be woken again
+    const first = await Promise.race([mainAcquire.then(() => 'main'), bWaits.then(() => 'worker')]);
+    if (first === 'main') {
+      (await mainAcquire)(); // must wake B (WAITERS was kept), not leave it asleep with the lock free
+      const r = await bWaits;
+      expect(r.ok).toBe(true);
+      await b!.call('unlock', 'm');
+    } else {
+      expect((await bWaits).ok).toBe(true);
+      await b!.call('unlock', 'm');
+      expect(await settlesWithin(mainAcquire, 2000)).toBe(true);
+      (await mainAcquire)();
+    }
+    expect(m.isLocked()).toBe(false);
   });
 
   it('a waiter queued behind one that timed out is served once the permits are there', async () => {
@@ -200,9 +213,9 @@ describe('async side (main thread)', () => {
     const [a] = await spawn(1);
     await attachAll([a!], { s });
     const peek = s.waitForUnlock(); // sleeps on the permits first
-    await sleep(30);
+    expect(semaphoreSleepers(s.handle)).toEqual({ all: 1, async: 1 });
     const workerWaits = a!.call('semAcquire', 's', 1, 3000);
-    await sleep(30);
+    await eventually(() => semaphoreSleepers(s.handle).all === 2, 5000, 'the worker asleep on the permits');
     s.release();
     await peek;
     const r = await workerWaits;
@@ -221,12 +234,12 @@ describe('async side (main thread)', () => {
       m.acquire().catch((e) => console.log('rejected', e.name));
       setTimeout(() => m.cancel(), 50);
     `;
-    const code = await new Promise<number | null>((resolve) => {
-      const child = execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (error) =>
-        resolve(error ? ((error as { code?: number }).code ?? null) : 0),
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (error, out) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout: out }),
       );
-      child.stdout?.on('data', (d: Buffer) => expect(d.toString()).toMatch(/rejected CanceledError/));
     });
+    expect(stdout).toMatch(/rejected CanceledError/); // the waiter was there, and cancel() reached it
     expect(code).toBe(0); // exited by itself: nothing held the event loop after cancel()
   });
 

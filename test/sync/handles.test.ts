@@ -58,10 +58,11 @@ describe('handles, shared buffers and bad input', () => {
     expect(() => c.notify(-1)).toThrow(/n must be an integer/);
     c.mutex.unlock();
     expect(() => new Semaphore(1).release(0)).toThrow(/weight must be an integer from 1/);
-    expect(() => new Semaphore(1).setValue(-2)).toThrow(InvalidArgumentError);
+    expect(() => new Semaphore(1, { bounded: true }).setValue(-2)).toThrow(InvalidArgumentError);
+    expect(() => new Semaphore(1).setValue(1.5)).toThrow(InvalidArgumentError);
     const err = (() => {
       try {
-        new Semaphore(-3);
+        new Semaphore(-3, { bounded: true });
       } catch (e) {
         return e as SyncError;
       }

@@ -69,7 +69,7 @@ describe.each([
     const err = await a!.error('lock', 'm', -5);
     expect(err.name).toBe('InvalidArgumentError');
     expect(m.isLocked()).toBe(false);
-    await expect(m.acquire({ timeoutMs: -1 })).rejects.toThrow(InvalidArgumentError);
+    expect(() => m.acquire({ timeoutMs: -1 })).toThrow(InvalidArgumentError); // at the call, as async-mutex's bad weights
   });
 
   it('lock(500) on a held lock returns false after about 500 ms and stays consistent (5)', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import { Mutex, OwnerDiedError, RLock, watchWorker } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
-import { sleep } from '../helpers/threads.js';
+import { lockSleepers, stillPending } from '../helpers/threads.js';
 
 const spawn = useThreads();
 
@@ -27,7 +27,8 @@ describe.each([
         const gate = new SharedArrayBuffer(4);
         await dying!.call('dieHolding', 'm', how, gate);
         const waiting = next!.call('lock', 'm', 5000);
-        await sleep(50); // let it block
+        await stillPending(waiting, 50, "the next locker's lock()"); // it blocks (asleep past its spin)
+        expect(lockSleepers(m.handle).flagged).toBe(true);
         openGate(gate);
         const r = await waiting;
         expect(r.ok).toBe(true);
@@ -48,7 +49,8 @@ describe.each([
       watchWorker(victim!.worker, (n) => (recovered = n));
       await victim!.call('lock', 'm');
       const waiting = next!.call('lock', 'm', 5000);
-      await sleep(50); // let it block
+      await stillPending(waiting, 50, "the next locker's lock()");
+      expect(lockSleepers(m.handle).flagged).toBe(true);
       await victim!.terminate();
       const r = await waiting;
       expect(r.ok).toBe(true);
@@ -66,7 +68,8 @@ describe.each([
       watchWorker(victim!.worker);
       await victim!.call('lock', 'm');
       const acquired = m.acquire({ timeoutMs: 5000 });
-      await sleep(20);
+      await stillPending(acquired, 20, 'acquire()');
+      expect(lockSleepers(m.handle).async).toBe(1); // our dispatcher sleeps on the word
       await victim!.terminate();
       const release = await acquired;
       expect(m.owner).toBe(threadId);

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, Semaphore, SemaphoreOverflowError } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
-import { eventually, settlesWithin, sleep } from '../helpers/threads.js';
+import { eventually, semaphoreSleepers, settlesWithin, sleep } from '../helpers/threads.js';
 
 const spawn = useThreads();
 
 describe('Semaphore', () => {
-  it('refuses negative or non-integer initial permits (15)', () => {
-    for (const bad of [-1, 1.5, Number.NaN, '3', Infinity]) {
+  it('refuses non-integer initial permits, and negative ones when bounded (15)', () => {
+    for (const bad of [1.5, Number.NaN, '3', Infinity]) {
       expect(() => new Semaphore(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => new Semaphore(bad as never, { bounded: true })).toThrow(InvalidArgumentError);
     }
-    expect(() => new Semaphore(-1)).toThrow(/permits must be an integer from 0/);
+    expect(() => new Semaphore(-1, { bounded: true })).toThrow(/permits must be an integer from 0/);
     expect(new Semaphore(0).getValue()).toBe(0);
+    // An unbounded one may start below zero, as in async-mutex: acquirers wait until releases lift it above 0.
+    const s = new Semaphore(-1);
+    expect(s.tryAcquire()).toBe(false);
+    s.release();
+    expect(s.tryAcquire()).toBe(false);
+    s.release();
+    expect(s.tryAcquire()).toBe(true);
   });
 
   it('with 7 permits and 10 threads, exactly 7 proceed until releases let the rest in; release(n) = n releases (16)', async () => {
@@ -89,12 +97,17 @@ describe('Semaphore', () => {
     s.release(); // 3 free now
     expect((await heavy).ok).toBe(true);
     expect(s.getValue()).toBe(0);
-    for (const bad of [0, -1, 1.5, 5]) {
+    for (const bad of [0, -1, 1.5]) {
       expect(() => s.acquireSync(bad)).toThrow(InvalidArgumentError);
       expect(() => s.tryAcquire(bad)).toThrow(InvalidArgumentError);
-      await expect(s.acquire(bad)).rejects.toThrow(InvalidArgumentError);
+      expect(() => s.acquire(bad)).toThrow(InvalidArgumentError); // at the call, as in async-mutex
+      expect(() => s.waitForUnlock(bad)).toThrow(InvalidArgumentError);
     }
-    expect(() => s.acquireSync(5)).toThrow(/weight must be an integer from 1 to 4/);
+    // Above the maximum: a bounded semaphore's capacity; an unbounded one queues any weight.
+    const b = new Semaphore(4, { bounded: true });
+    expect(() => b.acquireSync(5)).toThrow(/weight must be an integer from 1 to 4/);
+    expect(() => b.acquire(5)).toThrow(InvalidArgumentError);
+    expect(s.tryAcquire(5)).toBe(false);
     expect(s.getValue()).toBe(0);
   });
 
@@ -104,9 +117,9 @@ describe('Semaphore', () => {
     const [heavy, light] = await spawn(2);
     await attachAll([heavy!, light!], { s });
     const h = heavy!.call('semAcquire', 's', 3, 10_000);
-    await sleep(50);
+    await eventually(() => semaphoreSleepers(s.handle).all === 1, 5000, 'the heavy waiter asleep');
     const l = light!.call('semAcquire', 's', 1, 10_000);
-    await sleep(50);
+    await eventually(() => semaphoreSleepers(s.handle).all === 2, 5000, 'the light waiter asleep behind it');
     s.release(1);
     expect((await l).ok).toBe(true);
     expect(await settlesWithin(h, 100)).toBe(false);
