@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:redis [-- --quick] [-- --out FILE]: deposits/s per Redis strategy on a private
 // redis-server, next to redis-benchmark's INCR on the same server (the ceiling: one command per
-// deposit, no bookkeeping, C client). Writes a markdown table (default docs/benchmarks-redis.md).
+// deposit, no bookkeeping, C client). Prints a markdown table (and writes it to FILE with --out);
+// `npm run bench` includes it in docs/benchmarks.md.
 // Each figure: median of several runs (min-max beside it). Not a test: nothing fails on time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ try {
   process.exit(2);
 }
 const quick = args.quick ?? false;
-const out = args.out ?? join(root, 'docs', 'benchmarks-redis.md');
+const out = args.out ?? null;
 const { startRedisServer } = await import(join(root, 'dist/sim/redis/server.js'));
 const { RunKeys } = await import(join(root, 'dist/sim/redis/keys.js'));
 const { RedisRun } = await import(join(root, 'dist/sim/redis/run.js'));
@@ -158,9 +159,12 @@ try {
     'processes or on other hosts (--agents-on) would each bring their own loop.',
     '',
   ].join('\n');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, md);
-  process.stdout.write(`\n${md}\nwritten to ${out}\n`);
+  process.stdout.write(`\n${md}\n`);
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, md);
+    process.stdout.write(`written to ${out}\n`);
+  }
 } finally {
   await server.stop();
 }

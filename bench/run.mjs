@@ -7,7 +7,7 @@
 // interleaved (ours, native, ours, ...) so that a noisy moment hits both. Benchmarks are not
 // tests: nothing here passes or fails on time.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,6 +254,31 @@ function interleaved(kinds, params) {
       ]) +
       `\n\nOverhead: **${overhead.toFixed(1)}%** of headless throughput (median of ${pairs} alternating pairs).`,
   );
+}
+
+// 8-10. The simulator's own engines, each a script of its own that prints its markdown section:
+// trials (bank-sim trials), the explorer (bank-sim explore) and the account on Redis.
+function script(name, extra = []) {
+  return execFileSync(process.execPath, [join(root, 'bench', name), ...(quick ? ['--quick'] : []), ...extra], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 600_000,
+  }).trim();
+}
+sections.push(script('trials.mjs'));
+process.stdout.write('.');
+sections.push(script('explore.mjs'));
+process.stdout.write('.');
+if (quick) {
+  notes.push('Quick mode skips the Redis section (`npm run bench:redis` measures it alone).');
+} else if (spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-benchmark'], { stdio: 'ignore' }).status !== 0) {
+  notes.push('redis-server or redis-benchmark is not installed: the Redis section is skipped.');
+} else {
+  const redisOut = join(mkdtempSync(join(tmpdir(), 'bank-sim-bench-')), 'redis.md');
+  execFileSync(process.execPath, [join(root, 'bench', 'redis.mjs'), '--out', redisOut], { stdio: 'ignore', timeout: 600_000 });
+  // The Redis report is a document of its own: here its body, under a section heading.
+  sections.push(readFileSync(redisOut, 'utf8').trim().replace(/^# Benchmarks: the account on Redis/, '## The account on Redis (`--store redis`)'));
+  process.stdout.write('.');
 }
 
 function pthreadReference() {

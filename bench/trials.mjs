@@ -46,7 +46,7 @@ const rows = [
   ['default race, 10 agents x 10 deposits, 1 ms window', `${raceN} trials`, `**${n(defaults.rate)}**/s (${n(defaults.min)}-${n(defaults.max)})`, `limit ${n(limit)}/s: ${(limit / defaults.rate).toFixed(1)}x`],
 ];
 const table = [
-  '### Trials (`bank-sim trials`)',
+  '## Trials (`bank-sim trials`)',
   '',
   `Median of ${REPEATS} run${REPEATS > 1 ? 's' : ''} (min-max); agent start-up included. The limit of the default race is`,
   'what its ten sequential 1 ms windows per agent take on this machine (`Atomics.wait` sleeps, measured here).',

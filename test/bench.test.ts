@@ -19,7 +19,7 @@ describe('npm run bench -- --quick', () => {
     const md = readFileSync(out, 'utf8');
     expect(md).toMatch(/^# Benchmarks\n/);
     expect(md).toMatch(/Node\.js v\d+\.\d+\.\d+/);
-    for (const heading of ['Uncontended lock + unlock', 'Contended Mutex', 'Semaphore', 'Condition ping-pong', 'Async path', 'Simulator', 'Dashboard overhead']) {
+    for (const heading of ['Uncontended lock + unlock', 'Contended Mutex', 'Semaphore', 'Condition ping-pong', 'Async path', 'Simulator', 'Dashboard overhead', 'Trials', 'Explorer']) {
       expect(md).toContain(`## ${heading}`);
     }
     // Every table row has as many cells as its header, and the measured cells hold numbers.
@@ -33,5 +33,5 @@ describe('npm run bench -- --quick', () => {
     }
     expect(md).toMatch(/\| Mutex \(barging\) \| \d[\d,]*(\.\d+)? \(/); // 3 significant digits: 21.1, or 102 on a busy machine
     expect(md).toMatch(/Overhead: \*\*-?\d+\.\d%\*\*/);
-  });
+  }, 90_000); // a quick bench runs every section once: about 20 s on an idle 2-core machine
 });
