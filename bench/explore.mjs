@@ -39,5 +39,5 @@ console.log('');
 console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores); median of ${REPEATS} run${REPEATS > 1 ? 's' : ''} after a warm-up, one process. States: distinct model states expanded (both passes); states/s = states / time.`);
 console.log('');
 console.log('| case | interleavings | classes | outcomes | states | ms | states/s |');
-console.log('|---|--:|--:|--:|--:|--:|--:|');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);

@@ -23,7 +23,7 @@ describe('npm run bench -- --quick', () => {
       expect(md).toContain(`## ${heading}`);
     }
     // Every table row has as many cells as its header, and the measured cells hold numbers.
-    const tables = md.split('\n\n').filter((block) => block.startsWith('|'));
+    const tables = md.trimEnd().split('\n\n').filter((block) => block.startsWith('|'));
     expect(tables.length).toBeGreaterThanOrEqual(7);
     for (const t of tables) {
       const rows = t.split('\n');
