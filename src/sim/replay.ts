@@ -13,8 +13,9 @@
  * lets the rest run free.
  */
 import type { SimConfig } from './config.js';
-import type { Move } from './explore/machine.js';
+import type { ModelOutcome, Move } from './explore/machine.js';
 import { checkSchedule } from './explore/schedule.js';
+import type { Witness } from './explore/witness.js';
 import { Simulation, type Report, type Snapshot } from './simulation.js';
 import type { StepOp } from './steps.js';
 import type { Action, TraceEvent } from './trace.js';
@@ -119,6 +120,17 @@ export function scheduleOf(events: readonly TraceEvent[]): number[] {
   return events.filter((e) => STEP_DONE.has(e.action)).map((e) => e.agent);
 }
 
+/** A --replay schedule (one agent index per move), checked on the model for one configuration (one pane). */
+export interface ReplayPlan {
+  config: SimConfig;
+  names: string[];
+  schedule: number[];
+  /** The schedule drives every agent to its end (or to the deadlock). */
+  complete: boolean;
+  /** The model's run of the schedule: its outcome and explanation (complete schedules only). */
+  model: Witness | null;
+}
+
 export interface ReplayResult {
   sim: Simulation;
   report: Report;
@@ -144,4 +156,9 @@ export async function replay(config: SimConfig, schedule: readonly number[], opt
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The real run ended as the model says: the same balances and the same verdict. */
+export function sameOutcome(real: { accounts: readonly { balance: number }[]; violations: readonly { name: string; reason: string }[] }, model: ModelOutcome): boolean {
+  return JSON.stringify(real.accounts.map((a) => a.balance)) === JSON.stringify(model.balances) && JSON.stringify(real.violations) === JSON.stringify(model.verdict.violations);
 }
