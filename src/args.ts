@@ -34,7 +34,7 @@ export interface Command {
   given: string[];
   /** Runs on Redis (--store redis) and the agent command: the Redis options; null on shared memory. */
   redis: RedisCommandOptions | null;
-  /** explore's limits, and run --replay's schedule. */
+  /** explore's limits, and run/tui --replay's schedule. */
   explore: ExploreFlags;
 }
 
@@ -100,7 +100,10 @@ export function parse(argv: string[]): Command {
     },
     duration,
   });
+  if (str('replay') !== undefined && storeOf(redisValues) === 'redis') throw new UsageError('--replay drives worker threads on shared memory: it does not apply to --store redis');
   const strategies = parseStrategies(str('sync'), scenario, command, storeOf(redisValues));
+  // tui --replay: one pane unless --sync asks for more (a schedule rarely fits two strategies).
+  if (command === 'tui' && str('replay') !== undefined && str('sync') === undefined) strategies.splice(1);
   config.sync = strategies[0]!;
   const int = (name: string): number | undefined => (str(name) === undefined ? undefined : whole(name, str(name)!));
   config.depositors = int('agents') ?? config.depositors;

@@ -1,5 +1,5 @@
 /**
- * The explore command's flags (and run --replay), kept apart from args.ts: the option specs,
+ * The explore command's flags (and run/tui --replay), kept apart from args.ts: the option specs,
  * the small defaults an exhaustive exploration needs, and their parsing.
  */
 import type { CommandName } from './args.js';
@@ -10,7 +10,7 @@ export interface ExploreFlags {
   maxPreemptions: number | null;
   maxStates: number;
   timeLimitMs: number;
-  /** run --replay: the schedule, one agent name per step. */
+  /** run / tui --replay: the schedule, one agent name per step. */
   replay: string | null;
 }
 
@@ -23,9 +23,9 @@ export function exploreDefaults(c: SimConfig): void {
   if (c.scenario === 'tellers') c.permits = 1;
 }
 
-/** True when the command takes explore's small defaults (explore, and run --replay). */
+/** True when the command takes explore's small defaults (explore, run --replay, tui --replay). */
 export function usesExploreDefaults(command: CommandName, v: { replay?: string }): boolean {
-  return command === 'explore' || (command === 'run' && v.replay !== undefined);
+  return command === 'explore' || ((command === 'run' || command === 'tui') && v.replay !== undefined);
 }
 
 /** What parsing needs from args.ts (passed in: args.ts imports this file). */
@@ -53,7 +53,6 @@ export function parseExploreFlags(
   if (v['max-preemptions'] !== undefined) only('--max-preemptions', 'explore');
   if (v['max-states'] !== undefined) only('--max-states', 'explore');
   if (v['time-limit'] !== undefined) only('--time-limit', 'explore');
-  if (v.replay !== undefined) only('--replay', 'run');
   const timeLimitUs = v['time-limit'] !== undefined ? t.duration('--time-limit', v['time-limit'], 3_600_000_000) : DEFAULT_TIME_LIMIT_MS * 1000;
   if (timeLimitUs < 1000) t.fail(`--time-limit must be at least 1ms (got '${v['time-limit']}')`);
   return {

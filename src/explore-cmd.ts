@@ -3,6 +3,7 @@
  * and `bank-sim run --replay` (a schedule driven through the real threads).
  */
 import type { Command } from './args.js';
+import type { SimConfig } from './sim/config.js';
 import { exploreJson, formatExplore, trialsKey, type ExploreView, type Measured } from './explore-report.js';
 import { formatRun } from './report.js';
 import { agentCount } from './sim/config.js';
@@ -11,7 +12,9 @@ import { explore, type OutcomeResult } from './sim/explore/enumerate.js';
 import { Machine } from './sim/explore/machine.js';
 import { checkSchedule, parseSchedule, ScheduleError } from './sim/explore/schedule.js';
 import { traceSchedule, type Witness } from './sim/explore/witness.js';
-import { replay, ReplayStuck } from './sim/replay.js';
+import { replay, ReplayStuck, sameOutcome, type ReplayPlan } from './sim/replay.js';
+
+export type { ReplayPlan };
 import { runTrials } from './sim/trials.js';
 
 const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
@@ -24,9 +27,8 @@ function usage(message: string): number {
 }
 
 /** Refusals shared by explore and replay: what the model cannot stand for. */
-function refuse(cmd: Command): string | null {
-  const c = cmd.config;
-  if (c.crashAt) return `--crash does not apply to '${cmd.command === 'explore' ? 'explore' : 'run --replay'}': the model has no crashes`;
+function refuse(command: Command['command'], c: SimConfig): string | null {
+  if (c.crashAt) return `--crash does not apply to '${command === 'explore' ? 'explore' : `${command} --replay`}': the model has no crashes`;
   if (agentCount(c) > MAX_AGENTS) return `explore and --replay take at most ${MAX_AGENTS} agents (got ${agentCount(c)}): every interleaving of more is out of reach`;
   if (c.sync === 'async' || c.sync === 'async-mutex') return `--sync ${c.sync} runs its agents on one event loop: explore and --replay model the thread strategies (its steps are the same as ${c.sync === 'async' ? 'none' : 'mutex'})`;
   try {
@@ -39,7 +41,7 @@ function refuse(cmd: Command): string | null {
 }
 
 export async function exploreCommand(cmd: Command, signal: AbortSignal): Promise<number> {
-  const refused = refuse(cmd);
+  const refused = refuse(cmd.command, cmd.config);
   if (refused) return usage(refused);
   const c = cmd.config;
   const progress = process.stderr.isTTY
@@ -83,22 +85,33 @@ export async function exploreCommand(cmd: Command, signal: AbortSignal): Promise
   return EXIT.OK;
 }
 
-export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<number> {
-  const refused = refuse(cmd);
-  if (refused) return usage(refused);
-  const c = cmd.config;
-  const m = new Machine(c);
-  let schedule: number[];
-  let model: ReturnType<Machine['outcome']> | null = null;
-  let complete: boolean;
-  try {
-    schedule = parseSchedule(cmd.explore.replay ?? '', m.names);
-    complete = checkSchedule(c, schedule, true).complete;
-    if (complete) model = traceSchedule(c, schedule).outcome;
-  } catch (error) {
-    if (error instanceof ScheduleError) return usage(`--replay: ${error.message}`);
-    throw error;
+/**
+ * Checks `--replay` for each configuration before anything runs: the plans, or the message to
+ * exit 2 with (naming the step, and the strategy when there are several).
+ */
+export function planReplay(cmd: Command, configs: readonly SimConfig[]): ReplayPlan[] | string {
+  const plans: ReplayPlan[] = [];
+  for (const c of configs) {
+    const refused = refuse(cmd.command, c);
+    if (refused) return refused;
+    const m = new Machine(c);
+    try {
+      const schedule = parseSchedule(cmd.explore.replay ?? '', m.names);
+      const { complete } = checkSchedule(c, schedule, true);
+      plans.push({ config: c, names: m.names, schedule, complete, model: complete ? traceSchedule(c, schedule) : null });
+    } catch (error) {
+      if (error instanceof ScheduleError) return `--replay${configs.length > 1 ? ` (--sync ${c.sync})` : ''}: ${error.message}`;
+      throw error;
+    }
   }
+  return plans;
+}
+
+export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<number> {
+  const planned = planReplay(cmd, [cmd.config]);
+  if (typeof planned === 'string') return usage(planned);
+  const { config: c, names: agentNames, schedule, complete } = planned[0]!;
+  const model = planned[0]!.model?.outcome ?? null;
   let result;
   try {
     result = await replay(c, schedule, { signal });
@@ -114,9 +127,9 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
   const matches = model ? sameOutcome(report, model) : null;
   if (cmd.json) {
     const predicted = model ? { balances: model.balances, violations: model.verdict.violations } : null;
-    process.stdout.write(`${JSON.stringify({ ...report, config: c, agentNames: sim.names, replay: { schedule: schedule.map((a) => m.names[a]), complete, model: predicted, matches } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, config: c, agentNames: sim.names, replay: { schedule: schedule.map((a) => agentNames[a]), complete, model: predicted, matches } }, null, 2)}\n`);
   } else {
-    const names = schedule.map((a) => m.names[a]).join(',');
+    const names = schedule.map((a) => agentNames[a]).join(',');
     const note = !complete
       ? `replayed ${schedule.length} steps (${names}), then the agents ran free: the schedule does not reach the end, so the rest is up to the scheduler`
       : `replayed ${schedule.length} steps (${names}) on real threads; the model predicted ${model!.balances.map((b) => `$${(b / 100).toFixed(2)}`).join(' ')}${model!.outcome.deadlock ? ', deadlock' : ''}: ${matches ? 'match' : 'MISMATCH'}`;
@@ -125,9 +138,4 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
   if (signal.aborted || report.interrupted) return EXIT.INTERRUPTED;
   if (matches === false) return EXIT.VIOLATED;
   return cmd.check && !report.ok ? EXIT.VIOLATED : EXIT.OK;
-}
-
-/** The real run ended as the model says: the same balances and the same verdict. */
-export function sameOutcome(report: { accounts: { balance: number }[]; violations: { name: string; reason: string }[] }, model: ReturnType<Machine['outcome']>): boolean {
-  return JSON.stringify(report.accounts.map((a) => a.balance)) === JSON.stringify(model.balances) && JSON.stringify(report.violations) === JSON.stringify(model.verdict.violations);
 }

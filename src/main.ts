@@ -4,7 +4,7 @@ import { parse, UsageError, type Command } from './args.js';
 import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
 import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trace-file.js';
 import { commandHelp } from './usage.js';
-import { exploreCommand, replayCommand } from './explore-cmd.js';
+import { exploreCommand, planReplay, replayCommand } from './explore-cmd.js';
 import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
 import { Simulation, type Report } from './sim/simulation.js';
@@ -54,7 +54,13 @@ export async function main(argv: string[]): Promise<number> {
       return await (await import('./redis-cmd.js')).redisCommand(cmd, interrupted.signal, traceFile);
     }
     switch (cmd.command) {
-      case 'tui':
+      case 'tui': {
+        // tui --replay: the schedule is checked on the model for every pane before anything starts.
+        const plans = cmd.explore.replay === null ? null : planReplay(cmd, cmd.strategies.map((sync) => ({ ...cmd.config, sync })));
+        if (typeof plans === 'string') {
+          process.stderr.write(`bank-sim: ${plans}\n`);
+          return EXIT.USAGE;
+        }
         if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json && process.env.TERM !== 'dumb') {
           process.off('SIGINT', onSigint); // the dashboard handles Ctrl-C itself
           // ink reads CI=true (at import) as "not interactive" and draws only the last frame. We
@@ -62,10 +68,16 @@ export async function main(argv: string[]): Promise<number> {
           delete process.env.CI;
           delete process.env.CONTINUOUS_INTEGRATION;
           const { runDashboard } = await import('./ui/run-dashboard.js');
-          return await runDashboard(cmd);
+          return await runDashboard(cmd, undefined, plans);
         }
-        // Not a terminal (piped, CI, TERM=dumb): the headless comparison of the same strategies.
+        // Not a terminal (piped, CI, TERM=dumb): the headless replay, or comparison, of the same strategies.
+        if (plans) {
+          let code: number = EXIT.OK;
+          for (const plan of plans) if (!interrupted.signal.aborted) code = Math.max(code, await replayCommand({ ...cmd, config: plan.config }, interrupted.signal));
+          return code;
+        }
         return await compare(cmd, interrupted.signal);
+      }
       case 'run':
         if (cmd.explore.replay !== null) return await replayCommand(cmd, interrupted.signal);
         return await run(cmd, interrupted.signal, traceFile);

@@ -47,11 +47,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'check', type: 'boolean', help: 'exit 1 if an invariant is violated (for CI)', commands: SIMULATING },
   { name: 'trace', type: 'string', arg: 'FILE', help: 'stream every event of the run to FILE as JSON lines', commands: ['run'] },
   { name: 'trials', short: 'n', type: 'string', arg: 'N', range: [1, MAX_TRIALS], help: 'number of runs (default 200; explore: measure each outcome\'s share)', commands: ['trials', 'explore'] },
-  // explore and run --replay (parsed in explore-args.ts).
+  // explore, run --replay and tui --replay (parsed in explore-args.ts).
   { name: 'max-preemptions', type: 'string', arg: 'P', help: 'only schedules with at most P preemptions (context bounding, 0-1,000)', commands: ['explore'] },
   { name: 'max-states', type: 'string', arg: 'N', help: `stop after N states with partial counts (1-1,000,000,000; default ${DEFAULT_MAX_STATES.toLocaleString('en-US')})`, commands: ['explore'] },
   { name: 'time-limit', type: 'string', arg: 'DUR', help: `stop after DUR with partial counts (default ${DEFAULT_TIME_LIMIT_MS / 1000}s)`, commands: ['explore'] },
-  { name: 'replay', type: 'string', arg: 'A,B,..', help: 'drive the real threads through this schedule, one agent name per step', commands: ['run'] },
+  { name: 'replay', type: 'string', arg: 'A,B,..', help: 'drive the real threads through this schedule, one agent name per step\n(tui: step by step on the dashboard)', commands: ['run', 'tui'] },
   // Redis: beyond one machine (parsed and checked in redis-args.ts).
   { name: 'store', type: 'string', arg: 'S', help: 'memory (SharedArrayBuffer, default) | redis', commands: SIMULATING },
   { name: 'redis-url', type: 'string', arg: 'URL', help: 'redis://[user:pass@]host[:port][/db] (default: a private redis-server)', commands: [...SIMULATING, 'agent'] },

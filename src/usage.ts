@@ -11,7 +11,7 @@ export const COMMAND_DOCS: Record<Exclude<CommandName, 'help'>, CommandDoc> = {
   tui: {
     usage: 'bank-sim [tui] [options]',
     summary: 'the live dashboard on an interactive terminal (a scenario picker without --scenario);\nthe headless comparison when stdout is not a terminal or TERM=dumb',
-    examples: ['bank-sim tui --scenario race', 'bank-sim tui --scenario tellers --sync semaphore,none', 'bank-sim tui --scenario race --ops 1000 --window 5ms'],
+    examples: ['bank-sim tui --scenario race', 'bank-sim tui --scenario tellers --sync semaphore,none', 'bank-sim tui --scenario race --ops 1000 --window 5ms', 'bank-sim tui --replay A,B,A,B'],
   },
   run: {
     usage: 'bank-sim run [options]',

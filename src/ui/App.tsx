@@ -1,5 +1,5 @@
 import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { SCENARIOS, type ScenarioName } from '../sim/config.js';
 import { clock, micros } from '../format.js';
 import { Footer, Help } from './Help.js';
@@ -11,18 +11,27 @@ import { Picker } from './Picker.js';
 import { narrate, TOUR } from './tour.js';
 import { wrap } from './text.js';
 import { useRuns, type RunRequest, type Start } from './use-runs.js';
+import { useReplay } from './use-replay.js';
+import { replayNotes, replayText } from './replay-text.js';
+import { challengeConfig, challengeFacts, challengeText, type PanelLine } from './challenge.js';
+import type { ReplayPlan } from '../sim/replay.js';
 
 export interface AppProps {
   /** Starts the runs (one per pane) of a scenario. */
   start: Start;
   /** null shows the scenario picker first. */
   scenario: ScenarioName | null;
+  /** tui --replay: the schedule, checked on the model for each pane (the panes replay it). */
+  replay?: ReplayPlan[] | null;
   /** Called once to leave: 0 for q, 130 for Ctrl-C. */
   onExit: (code: number) => void;
   fps?: number;
 }
 
 const TOUR_LINES = 4;
+/** The challenge's and the replay's panels: room for their longest text at 80 columns. */
+const CHALLENGE_LINES = 5;
+const REPLAY_LINES = 3;
 
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
@@ -42,7 +51,9 @@ function modeOf(request: RunRequest | null, help: boolean, tour: boolean, snaps:
   if (!request) return 'picker';
   if (help) return 'help';
   if (tour) return 'tour';
+  if (request.kind === 'challenge') return 'challenge';
   if (snaps.length && snaps.every((s) => s.status === 'finished')) return 'finished';
+  if (request.kind === 'replay') return 'replay';
   if (snaps[0]?.stepMode) return 'step';
   if (snaps[0]?.status === 'paused') return 'paused';
   return 'running';
@@ -55,14 +66,23 @@ function useLatest<T>(initial: T): [T, (next: T) => void, { current: T }] {
   return [value, (next: T) => ((ref.current = next), setValue(next)), ref];
 }
 
-export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
-  const [request, setRequest, requestRef] = useLatest<RunRequest | null>(initial ? { scenario: initial, generation: 0 } : null);
+/** The request the command line makes: a replay's panes in step mode, the scenario's panes, or the picker. */
+function firstRequest(scenario: ScenarioName | null, replay: ReplayPlan[] | null): RunRequest | null {
+  if (replay) return { scenario: replay[0]!.config.scenario, kind: 'replay', configs: replay.map((p) => p.config), stepMode: true, generation: 0 };
+  return scenario ? { scenario, generation: 0 } : null;
+}
+
+export function App({ start, scenario: initial, replay = null, onExit, fps = 15 }: AppProps) {
+  const [request, setRequest, requestRef] = useLatest<RunRequest | null>(firstRequest(initial, replay));
   const [help, setHelp, helpRef] = useLatest(false);
   const [picked, setPicked, pickedRef] = useLatest(0);
   const [selected, setSelected, selectedRef] = useLatest(0);
   // The tour: which stop, and the first event seq after the last key (what to narrate).
   const [tour, setTour, tourRef] = useLatest<{ stop: number; since: number; agent: number | null } | null>(null);
-  const { runs, views } = useRuns(start, request, fps);
+  const { runs, views, key } = useRuns(start, request, fps);
+  const replaying = useReplay(runs, replay, key, request?.kind === 'replay');
+  // The challenge's facts, from the explorer run on the challenge's own configuration.
+  const challenge = useMemo(() => (request?.kind === 'challenge' && request.configs ? challengeFacts(request.configs[0]!) : null), [request]);
   const viewsRef = useRef(views);
   viewsRef.current = views;
   const size = useTerminalSize();
@@ -78,6 +98,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
 
   const names = views[0]?.snapshot.agents.map((a) => a.name) ?? [];
   const ctx = (): KeyContext => ({ mode: modeOf(requestRef.current, helpRef.current, tourRef.current !== null, runs.current.map((r) => r.snapshot())), names: runs.current[0]?.snapshot().agents.map((a) => a.name) ?? [], selected: selectedRef.current });
+  const nextGeneration = (): number => (requestRef.current?.generation ?? 0) + 1;
 
   const act: Record<Action, (input: string) => void> = {
     interrupt: () => onExit(130),
@@ -113,9 +134,21 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     },
     restart: () => {
       const r = requestRef.current;
-      if (r) setRequest({ ...r, stepMode: false, generation: r.generation + 1 });
+      // A replay and the challenge start again in step mode; a plain run starts free.
+      if (r) setRequest({ ...r, stepMode: r.kind !== undefined, generation: r.generation + 1 });
     },
     tour: () => startTourStop(0),
+    replayToggle: () => replaying.toggle(),
+    replayNext: () => replaying.next(),
+    challenge: () => {
+      setTour(null);
+      setSelected(0);
+      setRequest({ scenario: 'race', kind: 'challenge', configs: [challengeConfig()], stepMode: true, generation: nextGeneration() });
+    },
+    challengeEnd: () => {
+      const back = firstRequest(initial, replay);
+      setRequest(back && { ...back, generation: nextGeneration() });
+    },
     tourNext: () => {
       const t = tourRef.current;
       if (!t) return;
@@ -137,7 +170,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
   });
 
   const mode = modeOf(request, help, tour !== null, views.map((v) => v.snapshot));
-  const keyCtx: KeyContext = { mode, names, selected };
+  const keyCtx: KeyContext = { mode, names, selected, playing: replaying.state?.playing ?? true };
   const height = Math.max(1, size.rows - 1);
   if (!request) {
     return (
@@ -149,6 +182,13 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     );
   }
   const first = views[0];
+  // The panel between the panes and the footer: the tour's narration, the challenge, the replay.
+  const tourText = tour && first ? [narrate(first, tour.since, tour.agent), TOUR[tour.stop]!.text].filter(Boolean).join(' ') : '';
+  const paragraphs: PanelLine[] = tour ? [{ text: tourText, color: 'yellow' }] : challenge ? challengeText(challenge, first) : request.kind === 'replay' && replay ? replayText(replay, replaying.state) : [];
+  const panelLines = tour ? TOUR_LINES : challenge ? CHALLENGE_LINES : REPLAY_LINES;
+  // The tour keeps its newest lines; the others their first ones.
+  const wrapped = paragraphs.flatMap((p) => wrap(p.text, size.columns).map((text) => ({ text, color: p.color })));
+  const panel = help ? [] : tour ? wrapped.slice(-TOUR_LINES) : wrapped.slice(0, Math.max(panelLines, Math.min(wrapped.length, 8)));
   const layout = computeLayout({
     columns: size.columns,
     rows: size.rows,
@@ -156,7 +196,7 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
     agents: first?.snapshot.agents.length ?? 1,
     nameWidth: Math.max(1, ...names.map((n) => n.length)),
     stateWant: first && first.snapshot.accounts.length > 1 ? 26 : 11,
-    extraLines: tour ? TOUR_LINES : 0,
+    extraLines: panel.length ? Math.max(panel.length, panelLines) : 0,
   });
   if (layout.tooSmall) {
     return (
@@ -170,8 +210,8 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
   // One clock for the whole screen: the panes run side by side, paused time excluded.
   const elapsed = Math.max(0, ...views.map((v) => v.snapshot.elapsedMs));
   const window = first ? micros(first.snapshot.windowUs) : '?';
-  const state = mode === 'finished' ? ' · finished' : mode === 'paused' ? ' · PAUSED' : mode === 'step' ? ' · STEP MODE' : '';
-  const tourText = tour && first ? [narrate(first, tour.since, tour.agent), TOUR[tour.stop]!.text].filter(Boolean).join(' ') : '';
+  const STATES: Partial<Record<Mode, string>> = { finished: ' · finished', paused: ' · PAUSED', step: ' · STEP MODE', replay: replaying.state?.playing === false ? ' · REPLAY PAUSED' : ' · REPLAY', challenge: ' · YOU ARE THE SCHEDULER' };
+  const state = STATES[mode] ?? '';
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end">
@@ -183,24 +223,28 @@ export function App({ start, scenario: initial, onExit, fps = 15 }: AppProps) {
         <Text color={mode === 'finished' ? 'green' : 'yellow'}>{state}</Text>
       </Text>
       {help ? (
-        <Help width={size.columns} height={height - 2} />
+        <Help width={size.columns} height={height - 2} from={modeOf(request, false, tour !== null, views.map((v) => v.snapshot))} />
       ) : (
         <Box flexDirection={layout.direction}>
           {views.map((v, i) => (
-            <Pane key={`${request.generation}-${i}`} view={v} layout={layout} selected={mode === 'step' || mode === 'tour' ? selected : null} />
+            <Pane
+              key={`${request.generation}-${i}`}
+              view={v}
+              layout={layout}
+              selected={mode === 'step' || mode === 'tour' || mode === 'challenge' ? selected : null}
+              notes={request.kind === 'replay' && replay ? replayNotes(v.snapshot, replay[i], replaying.state?.errors[i] ?? null) : []}
+            />
           ))}
         </Box>
       )}
       <Box flexGrow={1} />
-      {tour && !help && (
-        <Box flexDirection="column" height={TOUR_LINES}>
-          {wrap(tourText, size.columns)
-            .slice(-TOUR_LINES)
-            .map((l, i) => (
-              <Text key={i} color="yellow">
-                {l}
-              </Text>
-            ))}
+      {panel.length > 0 && (
+        <Box flexDirection="column" height={layout.extraLines}>
+          {panel.map((l, i) => (
+            <Text key={i} color={l.color}>
+              {l.text}
+            </Text>
+          ))}
         </Box>
       )}
       <Footer ctx={keyCtx} width={size.columns} />

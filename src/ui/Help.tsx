@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { footerText, helpRows, type KeyContext } from './keys.js';
+import { footerText, helpRows, type KeyContext, type Mode } from './keys.js';
 import { wrap } from './text.js';
 
 const LANES =
@@ -7,9 +7,9 @@ const LANES =
 const BY_HAND = 'Make a lost update by hand: s, then 1 (A reads), 2 (B reads), 1 (A writes), 2 (B writes over it). Or press t for the guided tour.';
 
 /** The help overlay: the key map's rows, the lane legend and the hand exercise, wrapped to fit. */
-export function Help({ width, height }: { width: number; height: number }) {
+export function Help({ width, height, from }: { width: number; height: number; from?: Mode }) {
   const inner = Math.max(20, Math.min(width, 100) - 4);
-  const rows = helpRows();
+  const rows = helpRows(from);
   const keyWidth = Math.max(...rows.map((r) => r.keys.length)) + 2;
   const lines = [
     ...rows.flatMap((r) => wrap(r.help, inner - keyWidth).map((l, i) => ({ key: i === 0 ? r.keys : '', text: l }))),

@@ -9,6 +9,8 @@ export interface PaneProps {
   layout: Layout;
   /** In step mode: the agent the step key moves (highlighted). */
   selected: number | null;
+  /** Notes shown first (a replay against the model's prediction). */
+  notes?: { text: string; color: Colour }[];
 }
 
 function Line({ segments }: { segments: Segment[] }) {
@@ -31,9 +33,9 @@ function visibleAgents(total: number, rows: number, selected: number | null): nu
 }
 
 /** The notes area: the final verdict's violations first, then the newest lost-update stories, each whole. */
-function notes(view: PaneView, width: number, lines: number): { text: string; color: Colour }[] {
+function notes(view: PaneView, width: number, lines: number, first: { text: string; color: Colour }[]): { text: string; color: Colour }[] {
   const out: { text: string; color: Colour }[] = [];
-  const items = [...verdictNotes(view.snapshot), ...view.stories.map((s) => ({ text: `! ${s}`, color: 'yellow' as Colour }))];
+  const items = [...first, ...verdictNotes(view.snapshot), ...view.stories.map((s) => ({ text: `! ${s}`, color: 'yellow' as Colour }))];
   for (const item of items) {
     const wrapped = wrap(item.text, width);
     if (out.length + wrapped.length > lines) {
@@ -46,7 +48,7 @@ function notes(view: PaneView, width: number, lines: number): { text: string; co
 }
 
 /** One strategy's view: verdict, balance vs expected, the scenario's line, agents with their lanes, notes. */
-export function Pane({ view, layout, selected }: PaneProps) {
+export function Pane({ view, layout, selected, notes: first = [] }: PaneProps) {
   const s = view.snapshot;
   const w = layout.pane.innerWidth;
   const cols = layout.columns;
@@ -59,7 +61,7 @@ export function Pane({ view, layout, selected }: PaneProps) {
   const title: Segment[] = [{ text: view.sync, color: 'cyan', bold: true }, { text: firstFitting([` · ${status}${rate}`, ` · ${status}`, ''], w - view.sync.length), dim: true }];
   const laneHeader = layout.legend ? LEGEND : firstFitting(['lane (? legend)', 'lane'], cols.lane);
   const header = `${''.padEnd(cols.name)}${'state'.padEnd(cols.state)}${cols.tx ? '  tx '.padStart(cols.tx) : ''}${cols.wait ? 'wait '.padStart(cols.wait) : ''}${laneHeader}`;
-  const noteLines = notes(view, w, layout.noteLines);
+  const noteLines = notes(view, w, layout.noteLines, first);
   return (
     <Box flexDirection="column" width={layout.pane.width} height={layout.pane.height} borderStyle="round" borderColor={border} paddingX={1}>
       <Line segments={title} />

@@ -16,6 +16,7 @@ export function Picker({ picked, width }: { picked: number; width: number }) {
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold>bank-sim: pick a scenario</Text>
       <Text color="yellow">New here? Press t for the guided tour: a lost update by hand, in two minutes.</Text>
+      <Text color="yellow">Then c: you are the scheduler. Lose a deposit by hand, against the explorer.</Text>
       {SCENARIOS.map((s, i) => (
         <Text key={s} wrap="truncate-end" color={i === picked ? 'cyan' : undefined}>
           {i === picked ? '› ' : '  '}

@@ -4,8 +4,10 @@
  * calls it there (if anything) and what the help says.
  */
 import type { Key } from 'ink';
+import { STEP_MS } from './use-replay.js';
 
-export type Mode = 'picker' | 'running' | 'paused' | 'step' | 'finished' | 'help' | 'tour';
+/** replay: tui --replay playing its schedule; challenge: "you are the scheduler". */
+export type Mode = 'picker' | 'running' | 'paused' | 'step' | 'finished' | 'help' | 'tour' | 'replay' | 'challenge';
 
 export interface KeyContext {
   mode: Mode;
@@ -13,6 +15,8 @@ export interface KeyContext {
   names: readonly string[];
   /** The agent selected for stepping. */
   selected: number;
+  /** A replay is playing (not paused). */
+  playing?: boolean;
 }
 
 export type Action =
@@ -30,6 +34,10 @@ export type Action =
   | 'tour'
   | 'tourNext'
   | 'tourEnd'
+  | 'replayToggle'
+  | 'replayNext'
+  | 'challenge'
+  | 'challengeEnd'
   | 'pickMove'
   | 'pickDigit'
   | 'pickEnter';
@@ -49,11 +57,19 @@ export interface KeyDef {
 
 const RUN: readonly Mode[] = ['running', 'paused', 'step'];
 const LIVE_OR_DONE: readonly Mode[] = ['running', 'paused', 'step', 'finished'];
+/** Everywhere a run is on screen. */
+const ANY_RUN: readonly Mode[] = [...LIVE_OR_DONE, 'tour', 'replay', 'challenge'];
 
 /** "A-J" (or "D1-W5"): the agents the digit keys reach. */
 export function digitAgents(names: readonly string[]): string {
   const last = Math.min(names.length, 10) - 1;
   return last <= 0 ? (names[0] ?? '') : `${names[0]}-${names[last]}`;
+}
+
+/** "1-9,0" (or "1-2"): the digit keys that reach an agent. */
+export function digitKeys(names: readonly string[]): string {
+  const n = Math.min(names.length, 10);
+  return n >= 10 ? '1-9,0' : n <= 1 ? '1' : `1-${n}`;
 }
 
 /** Digit keys: 1-9 are the first nine agents, 0 the tenth. */
@@ -63,31 +79,43 @@ export function digitAgent(input: string): number | null {
 }
 
 export const KEYMAP: readonly KeyDef[] = [
-  { action: 'interrupt', keys: 'Ctrl-C', match: (i, k) => k.ctrl && i === 'c', modes: ['picker', 'running', 'paused', 'step', 'finished', 'help', 'tour'], footer: () => null, help: 'quit at once (exit code 130)', priority: 0 },
+  { action: 'interrupt', keys: 'Ctrl-C', match: (i, k) => k.ctrl && i === 'c', modes: ['picker', ...ANY_RUN, 'help'], footer: () => null, help: 'quit at once (exit code 130)', priority: 0 },
   { action: 'closeHelp', keys: '? Esc q', match: (i, k) => i === '?' || i === 'q' || k.escape, modes: ['help'], footer: () => '? Esc close help', help: 'close this help', priority: 0 },
   { action: 'pickMove', keys: '↑ ↓', match: (_, k) => k.upArrow || k.downArrow, modes: ['picker'], footer: () => '↑↓ choose', help: 'choose a scenario', priority: 3 },
   { action: 'pickEnter', keys: 'Enter', match: (_, k) => k.return, modes: ['picker'], footer: () => '⏎ start', help: 'start the chosen scenario', priority: 2 },
   { action: 'pickDigit', keys: '1-5', match: (i) => /^[1-5]$/.test(i), modes: ['picker'], footer: () => '1-5 start', help: 'start scenario 1-5', priority: 4 },
   { action: 'tourNext', keys: 'Enter', match: (_, k) => k.return, modes: ['tour'], footer: () => '⏎ next', help: 'the guided tour: go on', priority: 1 },
   { action: 'tourEnd', keys: 'Esc t', match: (i, k) => k.escape || i === 't', modes: ['tour'], footer: () => 'Esc end tour', help: 'leave the guided tour', priority: 2 },
+  { action: 'replayToggle', keys: 'space', match: (i) => i === ' ', modes: ['replay'], footer: (c) => (c.playing ? 'space pause' : 'space play'), help: `tui --replay: pause / play on (a step every ${STEP_MS / 1000} s)`, priority: 1 },
+  { action: 'replayNext', keys: 'Enter', match: (_, k) => k.return, modes: ['replay'], footer: () => '⏎ next step', help: 'tui --replay: take the next step of the schedule now', priority: 1 },
+  { action: 'challengeEnd', keys: 'Esc', match: (_, k) => k.escape, modes: ['challenge'], footer: () => 'Esc leave', help: 'leave the challenge', priority: 2 },
   { action: 'pause', keys: 'space', match: (i) => i === ' ', modes: ['running', 'paused'], footer: (c) => (c.mode === 'paused' ? 'space resume' : 'space pause'), help: 'pause / resume every pane (the clock and rates stop too)', priority: 3 },
   { action: 'stepMode', keys: 's', match: (i) => i === 's', modes: RUN, footer: (c) => (c.mode === 'step' ? 's run freely' : 's step mode'), help: 'step mode on/off: every agent waits before each step (read, write, lock, ...)', priority: 4 },
   {
     action: 'stepAgent',
     keys: '1-9 0',
     match: (i) => digitAgent(i) !== null,
-    modes: ['step', 'tour'],
-    footer: (c) => `1-9,0 step ${digitAgents(c.names)}`,
+    modes: ['step', 'tour', 'challenge'],
+    footer: (c) => `${digitKeys(c.names)} step ${digitAgents(c.names)}`,
     help: 'step mode: let agent 1-10 (A-J, or D1.. in other scenarios) take one step, in every pane',
     priority: 1,
   },
   { action: 'select', keys: '↑ ↓ Tab', match: (i, k) => k.upArrow || k.downArrow || k.tab || i === '\t', modes: ['step'], footer: (c) => (c.names.length > 10 ? '↑↓ pick' : null), help: 'step mode: select an agent (any agent, also beyond the tenth)', priority: 5 },
   { action: 'stepSelected', keys: 'Enter', match: (_, k) => k.return, modes: ['step'], footer: (c) => `⏎ step ${c.names[c.selected] ?? ''}`, help: 'step mode: let the selected agent take one step', priority: 2 },
   { action: 'window', keys: '+ -', match: (i) => i === '+' || i === '=' || i === '-', modes: RUN, footer: () => '+/- window', help: 'double / halve the race window', priority: 6 },
-  { action: 'restart', keys: 'r', match: (i) => i === 'r', modes: LIVE_OR_DONE, footer: () => 'r restart', help: 'restart the run with the same settings', priority: 2 },
-  { action: 'tour', keys: 't', match: (i) => i === 't', modes: ['picker', ...LIVE_OR_DONE], footer: () => 't tour', help: 'guided tour: make a lost update by hand, then the same steps under a mutex', priority: 5 },
-  { action: 'help', keys: '?', match: (i) => i === '?', modes: ['picker', ...LIVE_OR_DONE], footer: () => '? help', help: 'this help (keys and the lane legend)', priority: 1 },
-  { action: 'quit', keys: 'q', match: (i) => i === 'q', modes: ['picker', ...LIVE_OR_DONE, 'tour'], footer: () => 'q quit', help: 'quit (the summary stays on the screen)', priority: 0 },
+  { action: 'restart', keys: 'r', match: (i) => i === 'r', modes: [...LIVE_OR_DONE, 'replay', 'challenge'], footer: (c) => (c.mode === 'challenge' ? 'r try again' : 'r restart'), help: 'restart the run with the same settings (a replay from its first step; the challenge: try again)', priority: 2 },
+  { action: 'tour', keys: 't', match: (i) => i === 't', modes: ['picker', ...LIVE_OR_DONE, 'replay'], footer: () => 't tour', help: 'guided tour: make a lost update by hand, then the same steps under a mutex', priority: 5 },
+  {
+    action: 'challenge',
+    keys: 'c',
+    match: (i, k) => i === 'c' && !k.ctrl,
+    modes: ['picker', ...LIVE_OR_DONE, 'replay'],
+    footer: () => 'c challenge',
+    help: 'you are the scheduler: make the bank lose a deposit by hand (2 agents, 1 deposit each), then see the explorer\'s witness and counts',
+    priority: 5,
+  },
+  { action: 'help', keys: '?', match: (i) => i === '?', modes: ['picker', ...LIVE_OR_DONE, 'replay', 'challenge'], footer: () => '? help', help: 'this help (keys and the lane legend)', priority: 1 },
+  { action: 'quit', keys: 'q', match: (i) => i === 'q', modes: ['picker', ...ANY_RUN], footer: () => 'q quit', help: 'quit (the summary stays on the screen)', priority: 0 },
 ];
 
 /** The active key definition for a key press, if any. */
@@ -109,10 +137,14 @@ export function footerText(ctx: KeyContext, width: number): string {
   return join(kept);
 }
 
-/** The help's key lines for the dashboard (every key that acts on a run). */
-export function helpRows(): { keys: string; help: string }[] {
+/**
+ * The help's key lines for the dashboard: every key that acts on a run, plus the keys of the
+ * mode the help was opened from (the tour's, a replay's, the challenge's).
+ */
+export function helpRows(from: Mode = 'running'): { keys: string; help: string }[] {
   const seen = new Set<string>();
-  return KEYMAP.filter((d) => d.modes.some((m) => m === 'running' || m === 'step' || m === 'finished' || m === 'tour'))
+  const shown = new Set<Mode>(['running', 'step', 'finished', from]);
+  return KEYMAP.filter((d) => d.modes.some((m) => shown.has(m)))
     .filter((d) => (seen.has(d.action) ? false : (seen.add(d.action), true)))
     .map((d) => ({ keys: d.keys, help: d.help }));
 }

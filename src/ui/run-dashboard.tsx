@@ -5,6 +5,7 @@
  */
 import { render } from 'ink';
 import type { Command } from '../args.js';
+import type { ReplayPlan } from '../sim/replay.js';
 import { formatDashboardSummary } from '../report.js';
 import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/config.js';
 import { Simulation } from '../sim/simulation.js';
@@ -49,7 +50,8 @@ export function defaultPanes(scenario: ScenarioName, store: StoreKind = 'memory'
 /** Makes one pane's run (a Simulation on shared memory; the Redis command passes its own). */
 export type MakeRun = (config: SimConfig) => RunHandle;
 
-export async function runDashboard(cmd: Command, make: MakeRun = (config) => new Simulation(config)): Promise<number> {
+/** `replay`: tui --replay's schedule, checked on the model for each pane (src/explore-cmd.ts). */
+export async function runDashboard(cmd: Command, make: MakeRun = (config) => new Simulation(config), replay: ReplayPlan[] | null = null): Promise<number> {
   let runs: RunHandle[] = [];
   const scenarioGiven = cmd.given.includes('scenario');
   const start = (scenario: ScenarioName, options: StartOptions = {}): RunHandle[] => {
@@ -57,7 +59,7 @@ export async function runDashboard(cmd: Command, make: MakeRun = (config) => new
     const base = fromArgs ? cmd.config : preset(scenario);
     const strategies = options.strategies ?? (fromArgs ? cmd.strategies : defaultPanes(scenario, cmd.config.store));
     const config = watchable(base, fromArgs ? cmd.given : []);
-    runs = strategies.map((sync) => make({ ...config, sync }));
+    runs = options.configs ? options.configs.map((c) => make(c)) : strategies.map((sync) => make({ ...config, sync }));
     for (const r of runs) {
       if (options.stepMode) r.setStepMode(true);
       r.run().catch(() => undefined);
@@ -82,7 +84,7 @@ export async function runDashboard(cmd: Command, make: MakeRun = (config) => new
     const onSigterm = (): void => leave(143);
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
-    const instance = render(<App start={start} scenario={scenarioGiven || cmd.given.includes('sync') ? cmd.config.scenario : null} onExit={leave} />, {
+    const instance = render(<App start={start} scenario={scenarioGiven || cmd.given.includes('sync') || replay ? cmd.config.scenario : null} replay={replay} onExit={leave} />, {
       exitOnCtrlC: false, // we handle Ctrl-C: terminate the workers, then exit 130
       maxFps: 15,
       // ink 6.8's incremental renderer returns the cursor one line short when a frame ends with

@@ -35,6 +35,9 @@ describe('bank-sim explore / run --replay (built binary)', () => {
     const unknown = await cli(['run', '--replay', 'A,Z']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe("bank-sim: --replay: step 2: no agent named 'Z'; the agents are A, B\n");
+    const tui = await cli(['tui', '--replay', 'A,Z']);
+    expect(tui.code).toBe(2);
+    expect(tui.stderr).toBe("bank-sim: --replay: step 2: no agent named 'Z'; the agents are A, B\n");
     const blocked = await cli(['run', '--sync', 'mutex', '--replay', 'A,B']);
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toBe("bank-sim: --replay: step 2: B cannot take 'lock': A holds lock 0\n");

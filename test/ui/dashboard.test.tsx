@@ -92,7 +92,7 @@ describe('dashboard frames', () => {
     expect(frame).toMatch(/none: lost 0 of 12 deposits ✗/); // no lost deposit, but a broken invariant: red, with its figure
     expect(frame).toMatch(/✗ tellers: 3 customers were served at once/);
     expect(frame).toMatch(/✗ balance: lost 2 of 12 deposits/);
-    expect(frame).toMatch(/r restart · t tour · \? help · q quit/);
+    expect(frame).toMatch(/r restart · t tour · c challenge · \? help · q quit/);
     expect(frame).not.toMatch(/space pause/);
     app.unmount();
   });
@@ -162,7 +162,7 @@ describe('dashboard keys', () => {
       await until(() => runs.every((r) => r.calls.length === calls), `key ${JSON.stringify(key)}`);
     }
     for (const r of runs) expect(r.calls).toEqual(expected);
-    await until(() => /1-9,0 step A-C/.test(app.lastFrame() ?? ''), 'the step-mode footer naming the agents');
+    await until(() => /1-3 step A-C/.test(app.lastFrame() ?? ''), 'the step-mode footer naming the agents');
     app.unmount();
   });
 

@@ -42,7 +42,7 @@ describe('layout (one pure function of the terminal size)', () => {
   });
 
   it('the footer offers only what makes sense: no pause once finished; step mode names the agents', () => {
-    expect(footerText({ mode: 'finished', names: [], selected: 0 }, 80)).toBe('r restart · t tour · ? help · q quit');
+    expect(footerText({ mode: 'finished', names: [], selected: 0 }, 80)).toBe('r restart · t tour · c challenge · ? help · q quit');
     const names = ['D1', 'D2', 'D3', 'D4', 'D5', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
     const step = footerText({ mode: 'step', names, selected: 10 }, 200);
     expect(step).toMatch(/1-9,0 step D1-W5/);

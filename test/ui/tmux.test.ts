@@ -75,13 +75,27 @@ describe('the dashboard in a real terminal (tmux)', () => {
     keys('clear', 'Enter');
     keys('node dist/cli.js tui --scenario race --ops 30; echo EXIT=$?', 'Enter');
     const s = await waitFor('both panes to finish', (x) => /none: lost [\d,]+ of 300 deposits/.test(x) && /mutex: lost 0 of 300 deposits/.test(x), 30_000);
-    expect(s).toMatch(/r restart · t tour · \? help · q quit/);
+    expect(s).toMatch(/r restart · t tour · c challenge · \? help · q quit/);
     expect(s).not.toMatch(/space pause/);
     expect(s).not.toMatch(/…/);
     keys('q');
     const after = await waitFor('the shell', (x) => /EXIT=0/.test(x));
     expect(after).toMatch(/mutex: lost 0 of 300 deposits, 300 transactions/); // the summary, on the normal screen
     await shellSane(2);
+  });
+
+  it('80x24: tui --replay A,B,A,B plays the schedule on real threads: the lost update, and a match with the model', async () => {
+    keys('clear', 'Enter');
+    keys('node dist/cli.js tui --replay A,B,A,B; echo EXIT=$?', 'Enter');
+    await waitFor('the replay', (x) => /Replay A,B,A,B on real threads: \d of 4 steps done/.test(x) && /REPLAY/.test(x));
+    const s = await waitFor('the match', (x) => /✓ match: the model predicted \$1\.00/.test(x));
+    expect(s).toMatch(/balance \$1\.00 \/ expected \$2\.00/);
+    expect(s).toMatch(/! B read \$0\.00, then wrote \$1\.00 over \$1\.00: A's deposit is lost/);
+    expect(s).toMatch(/^│ B done .*R·W! │$/m);
+    expect(s.split('\n')[0]).toMatch(/^bank-sim · race .* · finished/); // the whole frame is on screen: nothing scrolled off
+    expect(s).not.toMatch(/…/);
+    keys('q');
+    await waitFor('the shell', (x) => /EXIT=0/.test(x));
   });
 
   it('160x40: wide panes use the space; a deadlock is drawn with its agents; Ctrl-C exits 130 and leaves the terminal sane', async () => {
