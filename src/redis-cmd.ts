@@ -13,7 +13,7 @@ import { connectRedis, disconnect } from './sim/redis/connect.js';
 import { RedisLayerError } from './sim/redis/errors.js';
 import { startRedisServer, type RedisServer } from './sim/redis/server.js';
 import type { Report } from './sim/simulation.js';
-import type { TrialOutcome, TrialsResult } from './sim/trials.js';
+import { summarize, type TrialOutcome } from './sim/trials.js';
 import { money } from './sim/trace.js';
 import { TraceWriter, type TraceFd } from './trace-file.js';
 
@@ -145,23 +145,7 @@ async function trials(cmd: Command, signal: AbortSignal, make: Make): Promise<nu
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const durationMs = performance.now() - t0;
-  const outcomes = [...groups.values()].sort((a, b) => a.balance - b.balance || a.verdict.localeCompare(b.verdict));
-  const count = (v: TrialOutcome['verdict']): number => outcomes.filter((o) => o.verdict === v).reduce((s, o) => s + o.count, 0);
-  const result: TrialsResult = {
-    scenario: cmd.config.scenario,
-    sync: cmd.config.sync,
-    config: cmd.config,
-    seed: cmd.config.seed,
-    trials: done,
-    acceptable: count('acceptable'),
-    forbidden: count('forbidden'),
-    expected: expected ?? null,
-    outcomes,
-    durationMs,
-    trialsPerSecond: durationMs > 0 ? (done * 1000) / durationMs : 0,
-    stride: 1,
-    interrupted: signal.aborted,
-  };
+  const result = summarize(cmd.config, groups, { trials: done, expected: expected ?? null, durationMs, stride: 1, interrupted: signal.aborted });
   process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTrials(result)}\n`);
   if (failure) {
     process.stderr.write(`bank-sim: trial ${done + 1} ended early: ${failure}\n`);

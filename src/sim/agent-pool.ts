@@ -13,7 +13,7 @@ import { A, CONTROL, G, S, Shared, SLOT, STATES, type AgentState } from './layou
 import { agentName, rolesOf, type Role } from './programs.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 import type { SyncHandles } from './thread-store.js';
-import type { DeadlockInfo } from './verdict.js';
+import { findDeadlock, type DeadlockInfo } from './verdict.js';
 
 const MONITOR_MS = 50;
 const STOP_GRACE_MS = 2000;
@@ -215,23 +215,7 @@ export class AgentPool {
       const holder = owner == null ? undefined : byThread.get(owner);
       if (holder !== undefined && holder !== i) waitsFor.set(i, { lock, holder });
     }
-    for (const startAgent of waitsFor.keys()) {
-      const path: number[] = [];
-      let at: number | undefined = startAgent;
-      while (at !== undefined && !path.includes(at)) {
-        path.push(at);
-        at = waitsFor.get(at)?.holder;
-      }
-      if (at === undefined) continue;
-      const cycle = path.slice(path.indexOf(at));
-      const members = cycle.map((agent) => {
-        const edge = waitsFor.get(agent)!;
-        return { agent: this.names[agent]!, waitsFor: edge.lock, heldBy: this.names[edge.holder]! };
-      });
-      const text = members.map((m) => `${m.agent} waits for account ${m.waitsFor + 1}'s lock, held by ${m.heldBy}`).join('; ');
-      return { cycle: members, text };
-    }
-    return null;
+    return findDeadlock(waitsFor, this.names);
   }
 
   private wakeAll(): void {

@@ -122,6 +122,15 @@ export async function runTrials(config: SimConfig, options: TrialsOptions): Prom
     else await pool.close();
   }
   const durationMs = performance.now() - t0;
+  return summarize(c, groups, { trials: done, expected: expected ?? null, durationMs, stride, interrupted });
+}
+
+/** The trials result from its outcome groups: outcomes in balance order, counts by verdict. */
+export function summarize(
+  c: SimConfig,
+  groups: Map<string, TrialOutcome>,
+  run: Pick<TrialsResult, 'trials' | 'expected' | 'durationMs' | 'stride' | 'interrupted'>,
+): TrialsResult {
   const outcomes = [...groups.values()].sort((a, b) => a.balance - b.balance || a.verdict.localeCompare(b.verdict));
   const count = (v: TrialOutcome['verdict']): number => outcomes.filter((o) => o.verdict === v).reduce((sum, o) => sum + o.count, 0);
   return {
@@ -129,14 +138,10 @@ export async function runTrials(config: SimConfig, options: TrialsOptions): Prom
     sync: c.sync,
     config: c,
     seed: c.seed,
-    trials: done,
     acceptable: count('acceptable'),
     forbidden: count('forbidden'),
-    expected: expected ?? null,
     outcomes,
-    durationMs,
-    trialsPerSecond: durationMs > 0 ? (done * 1000) / durationMs : 0,
-    stride,
-    interrupted,
+    trialsPerSecond: run.durationMs > 0 ? (run.trials * 1000) / run.durationMs : 0,
+    ...run,
   };
 }

@@ -12,6 +12,34 @@ export interface DeadlockInfo {
   text: string;
 }
 
+/** A blocked agent's edge in the wait-for graph: the lock it waits for and who holds it. */
+export interface WaitEdge {
+  lock: number;
+  holder: number;
+}
+
+/**
+ * A cycle in the wait-for graph (agent -> lock it waits for -> agent holding it), or null. The
+ * real engine reads the edges from the locks' owner fields, the explorer from its model state.
+ */
+export function findDeadlock(waitsFor: ReadonlyMap<number, WaitEdge>, names: readonly string[]): DeadlockInfo | null {
+  for (const start of waitsFor.keys()) {
+    const path: number[] = [];
+    let at: number | undefined = start;
+    while (at !== undefined && !path.includes(at)) {
+      path.push(at);
+      at = waitsFor.get(at)?.holder;
+    }
+    if (at === undefined) continue;
+    const cycle = path.slice(path.indexOf(at)).map((agent) => {
+      const edge = waitsFor.get(agent)!;
+      return { agent: names[agent]!, waitsFor: edge.lock, heldBy: names[edge.holder]! };
+    });
+    return { cycle, text: cycle.map((m) => `${m.agent} waits for account ${m.waitsFor + 1}'s lock, held by ${m.heldBy}`).join('; ') };
+  }
+  return null;
+}
+
 /** What a run (or one trial, or one explored interleaving) ended with. */
 export interface Outcome {
   accounts: { balance: number; expected: number; commits: number; version: number }[];

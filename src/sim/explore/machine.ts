@@ -14,7 +14,7 @@
 import { agentCount, type SimConfig } from '../config.js';
 import { agentName, rolesOf, type Role } from '../programs.js';
 import type { Seen, Step, WriteResult } from '../steps.js';
-import { judge, type DeadlockInfo, type Outcome, type Verdict } from '../verdict.js';
+import { findDeadlock, judge, type DeadlockInfo, type Outcome, type Verdict } from '../verdict.js';
 import { AgentProgram, agentInputs, type ProgramNode } from './agent-program.js';
 
 /** Per-account cells. */
@@ -344,21 +344,7 @@ export class Machine {
       const h = this.holder(step.lock);
       if (h !== -1 && h !== a) waitsFor.set(a, { lock: step.lock, holder: h });
     }
-    for (const start of waitsFor.keys()) {
-      const path: number[] = [];
-      let at: number | undefined = start;
-      while (at !== undefined && !path.includes(at)) {
-        path.push(at);
-        at = waitsFor.get(at)?.holder;
-      }
-      if (at === undefined) continue;
-      const members = path.slice(path.indexOf(at)).map((agent) => {
-        const edge = waitsFor.get(agent)!;
-        return { agent: this.names[agent]!, waitsFor: edge.lock, heldBy: this.names[edge.holder]! };
-      });
-      return { cycle: members, text: members.map((m) => `${m.agent} waits for account ${m.waitsFor + 1}'s lock, held by ${m.heldBy}`).join('; ') };
-    }
-    return null;
+    return findDeadlock(waitsFor, this.names);
   }
 
   /** The outcome of a terminal state (no agent can move), judged by the one verdict. */
