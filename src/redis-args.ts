@@ -5,7 +5,7 @@
  */
 import { duration, UsageError, type CommandName } from './args.js';
 import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
-import { parseRedisUrl } from './sim/redis/connect.js';
+import { parseRedisUrl } from './sim/redis/url.js';
 import { RedisUrlError } from './sim/redis/errors.js';
 import type { AgentsOn, Dispatch } from './sim/redis/protocol.js';
 

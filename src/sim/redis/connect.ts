@@ -10,33 +10,9 @@ import { RedisConnectionLostError, RedisUnreachableError, RedisUrlError } from '
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 
-/** Checks a --redis-url; returns it parsed, or throws RedisUrlError naming what is wrong. */
-export function parseRedisUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new RedisUrlError(raw, 'not a URL');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new RedisUrlError(raw, `scheme '${url.protocol.replace(/:$/, '')}' is not allowed`);
-  }
-  if (!url.hostname) throw new RedisUrlError(raw, 'no host');
-  const db = url.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw new RedisUrlError(raw, `database '${db}' is not a number`);
-  return url;
-}
+import { displayUrl, parseRedisUrl } from './url.js';
 
-/** The URL without its password, for messages. */
-export function displayUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return raw;
-  }
-}
+export { displayUrl, parseRedisUrl };
 
 /** A fresh run id: the key prefix of one run, so runs on a shared server never collide. */
 export function newRunId(): string {
