@@ -1,16 +1,6 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-// The built binary, as a user runs it (npm test builds dist/ first).
-const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { CLI, cli } from './helpers/cli.js';
 
 describe('bank-sim trials (built binary)', () => {
   it('--json: trials, acceptable, forbidden, outcomes with verdicts from the invariants, trials/s, the config and seed', async () => {

@@ -3,6 +3,7 @@
  * memory only (no messages to the agents), `events(from)` reads the event ring, and the run
  * commands (pause, step mode, window, stop) steer it. The report carries the verdict.
  */
+import { RunClock } from './run-clock.js';
 import { AgentPool } from './agent-pool.js';
 import { validate, type SimConfig } from './config.js';
 import { STEP_NAMES } from './interpreter.js';
@@ -116,8 +117,7 @@ export class Simulation {
   private cursor = 0;
   private finished: Promise<Report> | null = null;
   // The run's clock: time spent running, pauses excluded.
-  private runningSince = 0;
-  private ranMs = 0;
+  private readonly clock = new RunClock();
   private drainTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: SimConfig, options: { collectTrace?: boolean } = {}) {
@@ -141,14 +141,14 @@ export class Simulation {
       this.shared.start[0] = performance.timeOrigin + performance.now();
       if (this.status === 'starting') {
         this.status = 'running';
-        this.runningSince = performance.now();
+        this.clock.start();
       }
       // Events are drained as they come (when collecting every one), so the ring never laps us.
       if (this.collected) this.drainTimer = setInterval(() => this.drain(), 20);
       if (!this.pool.stopping) this.deadlock = (await this.pool.round()).deadlock;
     } finally {
       clearInterval(this.drainTimer);
-      this.clockStop();
+      this.clock.stop();
       await this.pool.close();
       this.drain();
       this.status = 'finished';
@@ -156,24 +156,20 @@ export class Simulation {
     return this.report();
   }
 
-  private clockStop(): void {
-    if (this.runningSince) this.ranMs += performance.now() - this.runningSince;
-    this.runningSince = 0;
-  }
 
   // --- commands ------------------------------------------------------------------------
 
   pause(): void {
     if (this.status !== 'running') return;
     this.status = 'paused';
-    this.clockStop();
+    this.clock.stop();
     this.pool.setControl(CONTROL.PAUSED);
   }
 
   resume(): void {
     if (this.status !== 'paused') return;
     this.status = 'running';
-    this.runningSince = performance.now();
+    this.clock.start();
     this.pool.setControl(CONTROL.RUNNING);
   }
 
@@ -211,7 +207,7 @@ export class Simulation {
     if (this.status === 'finished' || this.status === 'stopping') return;
     if (this.status !== 'starting') this.interrupted = true;
     this.status = 'stopping';
-    this.clockStop();
+    this.clock.stop();
     this.pool.stop();
   }
 
@@ -265,7 +261,7 @@ export class Simulation {
         nextStep: this.stepMode && nextStep >= 0 ? (STEP_NAMES[nextStep] ?? null) : null,
       };
     });
-    const elapsedMs = this.ranMs + (this.runningSince ? performance.now() - this.runningSince : 0);
+    const elapsedMs = this.clock.elapsedMs;
     const transactions = sh.g(sh.slot(0, SLOT.TRANSACTIONS));
     const lockHolders = Array.from({ length: this.config.sync === 'rlock' || this.config.sync === 'condition' ? 1 : this.config.accounts }, (_, n) => {
       const owner = this.pool.lockAt(n)?.owner;

@@ -1,16 +1,5 @@
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-// The built binary, run as a user runs it (npm test builds dist/ first).
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { cli } from '../helpers/cli.js';
 
 describe('bank-sim explore / run --replay (built binary)', () => {
   it('explore --json: counts, outcomes in integer cents, witnesses with the fewest preemptions', async () => {

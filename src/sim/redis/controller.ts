@@ -6,6 +6,7 @@
  * every POLL_MS: balances and bookkeeping (RedisRun.snapshot), each agent's figures, the event
  * stream. The verdict is `judge()` on that outcome, as for every other run.
  */
+import { RunClock } from '../run-clock.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validate, type SimConfig } from '../config.js';
@@ -108,8 +109,7 @@ export class RedisSimulation {
   private overdrafts = 0;
   private staleWrites = 0;
   private startEpoch = 0;
-  private runningSince = 0;
-  private ranMs = 0;
+  private readonly clock = new RunClock();
   private strandSuspect = false;
   private silentSince = new Map<number, { beat: number; at: number }>();
   private jobs = 0;
@@ -167,7 +167,7 @@ export class RedisSimulation {
       await go.exec();
       if (this.status === 'starting') {
         this.status = 'running';
-        this.runningSince = performance.now();
+        this.clock.start();
       }
       await this.watch();
     } catch (error) {
@@ -391,13 +391,13 @@ export class RedisSimulation {
 
   private release(graceful: boolean): void {
     this.order(true);
-    this.clockStop();
+    this.clock.stop();
     if (!graceful) for (const child of this.children) child.kill('SIGKILL');
   }
 
   private async dispose(cleanup: boolean): Promise<void> {
     this.order(true);
-    this.clockStop();
+    this.clock.stop();
     const exits = this.children.map((ch) => (ch.exitCode !== null || ch.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => ch.once('exit', () => r()))));
     if (this.failure || this.status === 'stopping' || this.crashed.length) {
       const timer = setTimeout(() => this.children.forEach((ch) => ch.kill('SIGKILL')), this.failure ? 0 : STOP_GRACE_MS);
@@ -437,24 +437,20 @@ export class RedisSimulation {
     }
   }
 
-  private clockStop(): void {
-    if (this.runningSince) this.ranMs += performance.now() - this.runningSince;
-    this.runningSince = 0;
-  }
 
   // --- commands (the dashboard's and Ctrl-C's) -------------------------------------------
 
   pause(): void {
     if (this.status !== 'running') return;
     this.status = 'paused';
-    this.clockStop();
+    this.clock.stop();
     void this.setControl(CTRL.PAUSED);
   }
 
   resume(): void {
     if (this.status !== 'paused') return;
     this.status = 'running';
-    this.runningSince = performance.now();
+    this.clock.start();
     void this.setControl(CTRL.RUNNING);
   }
 
@@ -486,7 +482,7 @@ export class RedisSimulation {
     if (this.status === 'finished' || this.status === 'stopping') return;
     if (this.status !== 'starting') this.interrupted = true;
     this.status = 'stopping';
-    this.clockStop();
+    this.clock.stop();
     void this.setControl(CTRL.STOPPING);
   }
 
@@ -532,7 +528,7 @@ export class RedisSimulation {
         ...(j ? { pid: j.pid, host: j.host } : {}),
       };
     });
-    const elapsedMs = this.ranMs + (this.runningSince ? performance.now() - this.runningSince : 0);
+    const elapsedMs = this.clock.elapsedMs;
     const transactions = agents.reduce((a, x) => a + x.transactions, 0);
     return {
       scenario: c.scenario,
