@@ -145,9 +145,13 @@ export function formatTrials(t: TrialsResult): string {
 }
 
 
-/** A pane's verdict in words: "none: lost 1,657 of 3,000 deposits" (judge's figures, never re-derived). */
-export function lostLine(label: string, verdict: Pick<Verdict, 'lostUpdates' | 'updates'>, config: Pick<SimConfig, 'scenario'>): string {
-  return `${label}: lost ${count(verdict.lostUpdates)} of ${count(verdict.updates)} ${updateNoun(config)}`;
+/**
+ * A pane's verdict in words: "none: lost 1,657 of 3,000 deposits" (judge's figures, never
+ * re-derived), led by any other invariant that broke: "mutex: deadlock · lost 0 of 2 updates".
+ */
+export function lostLine(label: string, verdict: Pick<Verdict, 'lostUpdates' | 'updates'> & Partial<Pick<Verdict, 'violations'>>, config: Pick<SimConfig, 'scenario'>): string {
+  const others = (verdict.violations ?? []).map((v) => v.name).filter((name, i, all) => name !== 'balance' && all.indexOf(name) === i);
+  return `${label}: ${others.map((name) => `${name} · `).join('')}lost ${count(verdict.lostUpdates)} of ${count(verdict.updates)} ${updateNoun(config)}`;
 }
 
 /** What the dashboard prints on the normal screen when it is left: one verdict per pane. */

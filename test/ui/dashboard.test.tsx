@@ -89,7 +89,7 @@ describe('dashboard frames', () => {
     const { app } = await mounted([none, tellers]);
     await until(() => /none: lost 2 of 12 deposits/.test(app.lastFrame() ?? ''));
     const frame = app.lastFrame()!;
-    expect(frame).toMatch(/none: lost 0 of 12 deposits ✗/); // no lost deposit, but a broken invariant: red, with its figure
+    expect(frame).toMatch(/none: tellers · lost 0 of 12 deposits ✗/); // no lost deposit, but a broken invariant, named: red, with its figure
     expect(frame).toMatch(/✗ tellers: 3 customers were served at once/);
     expect(frame).toMatch(/✗ balance: lost 2 of 12 deposits/);
     expect(frame).toMatch(/r restart · t tour · c challenge · \? help · q quit/);

@@ -102,7 +102,7 @@ describe('the dashboard in a real terminal (tmux)', () => {
     tmux('resize-window', '-t', 'e2e', '-x', '160', '-y', '40');
     keys('clear', 'Enter');
     keys('node dist/cli.js tui --scenario transfer; echo EXIT=$?', 'Enter');
-    const s = await waitFor('the deadlock to be drawn', (x) => /DEADLOCK: T\d → acct \d/.test(x) && /mutex: lost 0 of/.test(x), 30_000);
+    const s = await waitFor('the deadlock to be drawn', (x) => /DEADLOCK: T\d → acct \d/.test(x) && /mutex: deadlock · lost 0 of/.test(x), 30_000);
     expect(s).toMatch(/state +tx wait lane/); // the counts come back on a wide screen
     expect(s).toMatch(/waits acct \d, held by T\d/);
     expect(s).toMatch(/✗ deadlock: T\d waits for account \d's lock/);
