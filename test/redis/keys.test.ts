@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/sim/redis/connect.js';
+import type { RedisStore } from '../../src/sim/redis/store.js';
 import { boundedWithdraw, deposit, notifyingDeposit, tellerVisit, waitingWithdraw } from '../helpers/redis-programs.js';
 import { drive, openRun, useRedisServer } from '../helpers/redis.js';
 
@@ -12,17 +13,18 @@ const server = useRedisServer();
 describe('run keys', () => {
   it('every key written by every kind of step has the run prefix and a TTL; they expire without cleanup', async () => {
     const TTL = 1500;
-    const fx = await openRun(server().url, 3, { balances: [500, 0], permits: 2 }, { fenced: true, lockTtlMs: 1000 }, TTL);
+    // One store per concurrent program: WATCH is per connection (RedisStore refuses overlapping steps).
+    const fx = await openRun(server().url, 4, { balances: [500, 0], permits: 2 }, { fenced: true, lockTtlMs: 1000 }, TTL);
     const raw = await connectRedis(server().url);
     try {
-      const [a, b, c] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
+      const [a, b, c, d] = fx.stores as NonNullable<(typeof fx.stores)[0]>[] as [RedisStore, RedisStore, RedisStore, RedisStore];
       const waiter = drive(a, () => waitingWithdraw(600), 1);
       await new Promise((r) => setTimeout(r, 50));
       await Promise.all([
         waiter,
         drive(b, () => notifyingDeposit(100), 2),
         drive(c, () => deposit('watch', 100), 3),
-        drive(c, () => deposit('fenced', 100), 1).then(() => drive(c, () => tellerVisit(true), 2)),
+        drive(d, () => deposit('fenced', 100), 1).then(() => drive(d, () => tellerVisit(true), 2)),
       ]);
       await drive(b, () => boundedWithdraw(50), 1);
       await drive(b, () => deposit('incrby', 100), 1);
@@ -59,6 +61,23 @@ describe('run keys', () => {
     } finally {
       await mine.close();
       await other.close();
+    }
+  });
+});
+
+describe('one agent, one connection', () => {
+  it('a second step started while one is in flight on the same store is refused, and the first completes', async () => {
+    // WATCH belongs to the connection: two programs on one store would abort each other's EXEC.
+    const fx = await openRun(server().url, 1, { balances: [0], permits: 0 }, { blockTimeoutMs: 2000 });
+    try {
+      const store = fx.stores[0]!;
+      const blocked = store.perform({ op: 'acquire' });
+      await expect(store.perform({ op: 'read', account: 0 })).rejects.toThrow(/step 'read' started while step 'acquire' is still running/);
+      await fx.run.init({ balances: [0], permits: 1 });
+      await blocked;
+      expect((await store.perform({ op: 'read', account: 0 })).value).toBe(0);
+    } finally {
+      await fx.close();
     }
   });
 });

@@ -89,6 +89,8 @@ export class RedisStore {
   readonly #watching = new Set<number>();
   readonly #held = new Map<number, Held>();
   #lost: Error | undefined;
+  /** The step in flight, if any (see perform). */
+  #busy: Step['op'] | undefined;
 
   /** Opens the agent's own connection. */
   static async open(url: string, options: RedisStoreOptions, connect: ConnectOptions = {}): Promise<RedisStore> {
@@ -135,6 +137,10 @@ export class RedisStore {
    */
   async perform<S extends Step>(step: S): Promise<StepResults[S['op']]> {
     if (this.#lost) throw this.#lost;
+    // One agent, one connection, one step at a time: WATCH state belongs to the connection, so a
+    // second program interleaved on it would abort (or, worse, validate) the first one's EXEC.
+    if (this.#busy) throw new Error(`RedisStore of agent ${this.agent}: step '${step.op}' started while step '${this.#busy}' is still running; give each concurrent program its own store`);
+    this.#busy = step.op;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -151,6 +157,7 @@ export class RedisStore {
       throw translated;
     } finally {
       clearTimeout(timer);
+      this.#busy = undefined;
     }
   }
 
