@@ -135,6 +135,7 @@ describe('deadlock on Redis', () => {
     const r = await done;
     expect(r.interrupted).toBe(true);
     expect(r.redis!.lockLost).toBe(0); // they gave up their waits; no lease ran out
+    expect(r.redis!.notes).toEqual(['the run ended while a deadlock stood: the lock TTL (10000 ms) had not broken it yet']);
   });
 
   it('--on-deadlock expire: the lock TTL breaks the cycle and a holder writes without its lock; the deadlock is still reported', async () => {

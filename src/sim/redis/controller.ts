@@ -130,6 +130,8 @@ export class RedisSimulation {
   private standing: DeadlockInfo | null = null;
   private suspect = '';
   private deadlocks = 0;
+  /** --on-deadlock expire: cycles that dissolved while the run went on (a lease ran out). */
+  private broken = 0;
 
   constructor(
     config: SimConfig,
@@ -382,6 +384,7 @@ export class RedisSimulation {
     if (this.deadlock && this.onDeadlock === 'stop') return; // the run is giving up already
     const found = this.waitForCycle();
     if (!found) {
+      if (this.standing) this.broken++;
       this.suspect = '';
       this.standing = null;
       return;
@@ -391,6 +394,7 @@ export class RedisSimulation {
     const again = found.text === this.suspect;
     this.suspect = found.text;
     if (!again || this.standing?.text === found.text) return;
+    if (this.standing) this.broken++; // one cycle turned into another
     this.standing = found;
     this.deadlock ??= found;
     this.deadlocks++;
@@ -493,10 +497,13 @@ export class RedisSimulation {
           `and its old holder goes on to write without it (lost updates, money from nowhere). To watch: --on-deadlock expire (add --lock-ttl 200ms to wait less)`,
       );
     } else if (this.deadlock) {
-      this.notes.push(
-        `${this.deadlocks} deadlock${this.deadlocks === 1 ? ' was' : 's were'} broken only by the lock TTL (${ttl} ms): each time a lease ran out, another agent took the lock ` +
-          `and its old holder went on to write without it, then found its unlock had nothing left to release`,
-      );
+      if (this.broken > 0) {
+        this.notes.push(
+          `${this.broken} deadlock${this.broken === 1 ? ' was' : 's were'} broken only by the lock TTL (${ttl} ms): each time a lease ran out, another agent took the lock ` +
+            `and its old holder went on to write without it, then found its unlock had nothing left to release`,
+        );
+      }
+      if (this.standing) this.notes.push(`the run ended while a deadlock stood: the lock TTL (${ttl} ms) had not broken it yet`);
     }
     for (const x of this.crashed) {
       if (this.locking && /--crash/.test(x.message)) {
