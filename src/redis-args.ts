@@ -1,7 +1,7 @@
 /**
  * The Redis options of the command line (--store, --redis-url, --lock-ttl, --agents-on,
- * --dispatch, --pause-holder, --join-timeout, --on-deadlock): parsed and checked here, so args.ts only
- * declares them and calls `parseRedisOptions`.
+ * --dispatch, --pause-holder, --join-timeout, --on-deadlock): parsed and checked here, so
+ * args.ts only declares them and calls `parseRedisOptions`.
  */
 import { duration, UsageError, type CommandName } from './args.js';
 import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
