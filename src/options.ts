@@ -59,6 +59,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'agents-on', type: 'string', arg: 'WHERE', help: 'threads (default) | processes (one OS process each) | remote (bank-sim agent)', commands: SIMULATING },
   { name: 'dispatch', type: 'string', arg: 'MODE', help: 'agents (each runs its own, default) | queue (a Redis stream, consumer group)', commands: ['tui', 'run', 'compare'] },
   { name: 'pause-holder', type: 'string', arg: 'AGENT@OP:DUR', help: 'that agent stalls in its OP-th transaction after its read (Redis)', commands: ['tui', 'run', 'compare'] },
+  { name: 'on-deadlock', type: 'string', arg: 'WHAT', help: 'a deadlock on Redis: stop (default: report the cycle, end the run) | expire\n(let the lock TTL break it: the holders write without their locks)', commands: ['tui', 'run', 'compare', 'trials'] },
   { name: 'join-timeout', type: 'string', arg: 'DUR', help: 'how long to wait for remote agents (default 10s)', commands: ['tui', 'run', 'compare'] },
   { name: 'help', short: 'h', type: 'boolean', help: 'this help (bank-sim COMMAND --help: that command)', commands: COMMANDS },
   { name: 'version', short: 'v', type: 'boolean', help: 'the version', commands: COMMANDS },

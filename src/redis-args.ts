@@ -1,19 +1,20 @@
 /**
  * The Redis options of the command line (--store, --redis-url, --lock-ttl, --agents-on,
- * --dispatch, --pause-holder, --join-timeout): parsed and checked here, so args.ts only
- * declares them and calls `parseRedisOptions`.
+ * --dispatch, --pause-holder, --join-timeout, --on-deadlock): parsed and checked here, so
+ * args.ts only declares them and calls `parseRedisOptions`.
  */
 import { duration, UsageError, type CommandName } from './args.js';
 import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
 import { parseRedisUrl } from './sim/redis/url.js';
 import { RedisUrlError } from './sim/redis/errors.js';
-import type { AgentsOn, Dispatch } from './sim/redis/protocol.js';
+import type { AgentsOn, Dispatch, OnDeadlock } from './sim/redis/protocol.js';
 
 /** The Redis options (declared in the option table, src/options.ts). */
-const REDIS_OPTIONS = ['store', 'redis-url', 'lock-ttl', 'agents-on', 'dispatch', 'pause-holder', 'join-timeout'] as const;
+const REDIS_OPTIONS = ['store', 'redis-url', 'lock-ttl', 'agents-on', 'dispatch', 'pause-holder', 'join-timeout', 'on-deadlock'] as const;
 
 const AGENTS_ON = ['threads', 'processes', 'remote'] as const;
 const DISPATCH = ['agents', 'queue'] as const;
+const ON_DEADLOCK = ['stop', 'expire'] as const;
 
 /** What a command on Redis needs beyond the SimConfig. */
 export interface RedisCommandOptions {
@@ -23,6 +24,7 @@ export interface RedisCommandOptions {
   agentsOn: AgentsOn;
   dispatch: Dispatch;
   joinTimeoutMs: number;
+  onDeadlock: OnDeadlock;
 }
 
 type Values = Partial<Record<(typeof REDIS_OPTIONS)[number], string>>;
@@ -64,14 +66,16 @@ export function parseRedisOptions(v: Values, command: CommandName, config: SimCo
   if (!(AGENTS_ON as readonly string[]).includes(agentsOn)) throw new UsageError(`--agents-on must be one of ${AGENTS_ON.join(', ')} (got '${agentsOn}')`);
   const dispatch = (v.dispatch ?? 'agents') as Dispatch;
   if (!(DISPATCH as readonly string[]).includes(dispatch)) throw new UsageError(`--dispatch must be one of ${DISPATCH.join(', ')} (got '${dispatch}')`);
+  const onDeadlock = (v['on-deadlock'] ?? 'stop') as OnDeadlock;
+  if (!(ON_DEADLOCK as readonly string[]).includes(onDeadlock)) throw new UsageError(`--on-deadlock must be one of ${ON_DEADLOCK.join(', ')} (got '${onDeadlock}')`);
   if (v['pause-holder'] !== undefined) config.pauseAt = pauseHolder(v['pause-holder'], config);
   if (command === 'agent') {
     if (v['redis-url'] === undefined) throw new UsageError('bank-sim agent needs --redis-url URL: the server its coordinator uses');
     checkUrl(v['redis-url']);
-    return { url: v['redis-url'], lockTtlMs: 5000, agentsOn: 'remote', dispatch: 'agents', joinTimeoutMs: 0 };
+    return { url: v['redis-url'], lockTtlMs: 5000, agentsOn: 'remote', dispatch: 'agents', joinTimeoutMs: 0, onDeadlock };
   }
   if (store === 'memory') {
-    for (const flag of ['lock-ttl', 'join-timeout'] as const) {
+    for (const flag of ['lock-ttl', 'join-timeout', 'on-deadlock'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to runs on Redis: add --store redis`);
     }
     return null;
@@ -86,7 +90,7 @@ export function parseRedisOptions(v: Values, command: CommandName, config: SimCo
   const lockTtlMs = v['lock-ttl'] !== undefined ? Math.max(1, Math.round(duration('--lock-ttl', v['lock-ttl']) / 1000)) : 5000;
   const joinTimeoutMs = v['join-timeout'] !== undefined ? Math.round(duration('--join-timeout', v['join-timeout']) / 1000) : 10_000;
   if (joinTimeoutMs < 100) throw new UsageError(`--join-timeout must be at least 100ms (got '${v['join-timeout']}')`);
-  return { url: v['redis-url'] ?? null, lockTtlMs, agentsOn, dispatch, joinTimeoutMs };
+  return { url: v['redis-url'] ?? null, lockTtlMs, agentsOn, dispatch, joinTimeoutMs, onDeadlock };
 }
 
 function checkUrl(raw: string): void {

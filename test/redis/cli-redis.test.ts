@@ -94,6 +94,8 @@ describe('bank-sim on Redis (built binary)', () => {
     [['run', '--store', 'redis', '--scenario', 'tellers', '--sync', 'watch'], /does not apply to the tellers scenario on Redis; use one of: permits, none, lock/],
     [['run', '--sync', 'mutex', '--agents-on', 'processes'], /a SharedArrayBuffer cannot cross processes/],
     [['run', '--agents-on', 'remote'], /--agents-on remote needs --redis-url/],
+    [['run', '--store', 'redis', '--on-deadlock', 'later'], /--on-deadlock must be one of stop, expire \(got 'later'\)/],
+    [['run', '--on-deadlock', 'expire'], /--on-deadlock applies to runs on Redis: add --store redis/],
   ])('bad input %j: exit 2 within seconds, a message, no stack trace', async (args, message) => {
     const { code, stderr, stdout, ms } = await cli(args);
     expect(code).toBe(2);
@@ -101,5 +103,50 @@ describe('bank-sim on Redis (built binary)', () => {
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(stdout).toBe('');
     expect(ms).toBeLessThan(5000);
+  });
+});
+
+// Seed 42: T1 moves from account 2 to 1, T2 from 1 to 2; with the naive order and a 200 ms
+// window between the two locks, each holds the lock the other waits for: a certain cycle.
+const CROSSED = ['--scenario', 'transfer', '--order', 'naive', '--agents', '2', '--accounts', '2', '--ops', '1', '--window', '200ms'];
+
+interface DeadlockJson {
+  ok: boolean;
+  interrupted: boolean;
+  violations: { name: string; reason: string }[];
+  deadlock: { cycle: { agent: string; waitsFor: number; heldBy: string }[]; text: string } | null;
+  crashed: unknown[];
+  redis?: { lockLost: number; deadlocks: number };
+}
+
+/** What a deadlocked run's --json says, whichever agent the cycle is written from. */
+function deadlockFacts(stdout: string) {
+  const r = JSON.parse(stdout) as DeadlockJson;
+  const edges = (r.deadlock?.cycle ?? []).map((m) => `${m.agent}->${m.waitsFor}->${m.heldBy}`).sort();
+  return { ok: r.ok, interrupted: r.interrupted, violations: r.violations.map((v) => v.name), edges, crashed: r.crashed };
+}
+
+describe('a deadlock on Redis (built binary)', () => {
+  it('run reports the cycle as a run on shared memory does (exit code with --check, --json), with agents as threads and as OS processes', async () => {
+    const memory = await cli(['run', ...CROSSED, '--sync', 'mutex', '--json', '--check']);
+    expect(memory.code).toBe(1);
+    const expected = deadlockFacts(memory.stdout);
+    expect(expected.edges).toEqual(['T1->0->T2', 'T2->1->T1']);
+    for (const where of ['threads', 'processes']) {
+      const { code, stdout, stderr } = await cli(['run', ...CROSSED, '--redis-url', server().url, '--sync', 'lock', '--agents-on', where, '--json', '--check']);
+      expect(stderr).toBe('');
+      expect(code).toBe(1);
+      expect(deadlockFacts(stdout)).toEqual(expected);
+      const r = JSON.parse(stdout) as DeadlockJson;
+      expect([r.redis!.deadlocks, r.redis!.lockLost]).toEqual([1, 0]); // found, not waited out
+    }
+  });
+
+  it('trials end every deadlocked run and judge it forbidden', async () => {
+    const trials = await cli(['trials', ...CROSSED, '--redis-url', server().url, '--sync', 'lock', '-n', '2', '--json']);
+    expect(trials.code).toBe(0);
+    const t = JSON.parse(trials.stdout) as { trials: number; forbidden: number; outcomes: { violations: { name: string }[] }[] };
+    expect([t.trials, t.forbidden]).toEqual([2, 2]);
+    expect(t.outcomes.flatMap((o) => o.violations.map((v) => v.name))).toEqual(['deadlock']);
   });
 });

@@ -30,15 +30,23 @@ describe('run keys', () => {
       await drive(b, () => deposit('incrby', 100), 1);
       await b.perform({ op: 'add', account: 1, delta: 7 });
       await fx.run.publish({ kind: 'test' });
+      // A lock wait in progress: its record in the wait-for graph is a run key with a TTL too.
+      await a.perform({ op: 'lock', lock: 1 });
+      const blocked = b.perform({ op: 'lock', lock: 1 });
+      for (let i = 0; i < 500 && !(await raw.exists(fx.run.keys.lockWaits)); i++) await new Promise((r) => setTimeout(r, 10));
 
       const all = await raw.keys('*');
       expect(all.length).toBeGreaterThan(8);
+      expect(all).toContain(fx.run.keys.lockWaits);
       for (const key of all) {
         expect(key.startsWith(fx.run.keys.prefix), key).toBe(true);
         const pttl = await raw.pTTL(key);
         expect(pttl, `${key} has no TTL`).toBeGreaterThan(0);
         expect(pttl).toBeLessThanOrEqual(TTL);
       }
+      await a.perform({ op: 'unlock', lock: 1 });
+      await blocked;
+      await b.perform({ op: 'unlock', lock: 1 });
       // Nothing is cleaned up here: the TTL alone empties the server, as after a killed run.
       await new Promise((r) => setTimeout(r, TTL + 200));
       expect(await raw.keys('*')).toEqual([]);

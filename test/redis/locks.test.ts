@@ -5,6 +5,9 @@
  * balance. A plain SET NX PX lock cannot stop that write; a fencing token can.
  */
 import { describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/sim/redis/connect.js';
+import { CTRL } from '../../src/sim/redis/protocol.js';
+import { Abandoned } from '../../src/sim/thread-store.js';
 import { deposit } from '../helpers/redis-programs.js';
 import { drive, openRun, useRedisServer } from '../helpers/redis.js';
 
@@ -81,6 +84,65 @@ describe('a lock holder stalled past its TTL', () => {
       expect(await b.perform({ op: 'tryLock', lock: 3 })).toBe(false);
       await a.perform({ op: 'unlock', lock: 3 });
       expect(await b.perform({ op: 'tryLock', lock: 3 })).toBe(true);
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
+/** Reads until `ok` holds (at most ~5 s; the assertion after it says what was expected). */
+async function until<T>(read: () => Promise<T>, ok: (x: T) => boolean): Promise<T> {
+  for (let i = 0; ; i++) {
+    const x = await read();
+    if (ok(x) || i >= 500) return x;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('the wait-for graph on Redis', () => {
+  it('two agents taking two locks in opposite order: the snapshot names each holder and each waiter; stopping the run ends both waits', async () => {
+    const fx = await openRun(server().url, 2, { balances: [0, 0] }, { lockTtlMs: 10_000, blockTimeoutMs: 20_000 });
+    const raw = await connectRedis(server().url);
+    try {
+      const [a, b] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
+      await a.perform({ op: 'lock', lock: 0 });
+      await b.perform({ op: 'lock', lock: 1 });
+      expect((await fx.run.snapshot()).lockHolders).toEqual([0, 1]);
+      const waits = [a.perform({ op: 'lock', lock: 1 }), b.perform({ op: 'lock', lock: 0 })];
+      const settled = Promise.allSettled(waits);
+      const snap = await until(() => fx.run.snapshot(), (x) => x.lockWaits.size === 2);
+      // The cycle, read in one MULTI: 0 waits for lock 1 held by 1, 1 waits for lock 0 held by 0.
+      expect(snap.lockHolders).toEqual([0, 1]);
+      expect([...snap.lockWaits].sort()).toEqual([[0, 1], [1, 0]]);
+      // The lock script reads the run's control: a stopping run wakes the waiters and they give up.
+      await raw.hSet(fx.run.keys.control, 'c', CTRL.STOPPING);
+      for (const n of [0, 1]) await raw.rPush(fx.run.keys.lockWake(n), '1');
+      await settled;
+      for (const wait of waits) await expect(wait).rejects.toBeInstanceOf(Abandoned);
+      expect((await fx.run.snapshot()).lockWaits.size).toBe(0);
+      // Still held: giving up a wait lets go of nothing (the agent's releaseAll does that).
+      expect((await fx.run.snapshot()).lockHolders).toEqual([0, 1]);
+    } finally {
+      raw.destroy();
+      await fx.close();
+    }
+  });
+
+  it('a waiter that gets the lock is no longer recorded as waiting', async () => {
+    const fx = await openRun(server().url, 2, { balances: [0] });
+    try {
+      const [a, b] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
+      await a.perform({ op: 'lock', lock: 0 });
+      const waiting = b.perform({ op: 'lock', lock: 0 });
+      let snap = await until(() => fx.run.snapshot(), (x) => x.lockWaits.size === 1);
+      expect([...snap.lockWaits]).toEqual([[1, 0]]);
+      await a.perform({ op: 'unlock', lock: 0 });
+      await waiting;
+      snap = await fx.run.snapshot();
+      expect(snap.lockHolders).toEqual([1]);
+      expect(snap.lockWaits.size).toBe(0);
+      await b.perform({ op: 'unlock', lock: 0 });
+      expect((await fx.run.snapshot()).lockHolders).toEqual([null]);
     } finally {
       await fx.close();
     }

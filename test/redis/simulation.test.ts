@@ -4,15 +4,19 @@
  * redis-server for the file; small runs.
  */
 import { describe, expect, it } from 'vitest';
-import { firstLostUpdate } from '../../src/report.js';
+import { firstLostUpdate, formatRun } from '../../src/report.js';
+import { formatRedis } from '../../src/redis-cmd.js';
 import { preset, REDIS_APPLICABLE, type SimConfig, type Strategy } from '../../src/sim/config.js';
-import { RedisSimulation } from '../../src/sim/redis/controller.js';
+import { RedisSimulation, type RedisRunOptions } from '../../src/sim/redis/controller.js';
+import { Simulation } from '../../src/sim/simulation.js';
+import type { DeadlockInfo } from '../../src/sim/verdict.js';
+import { agentLabel, scenarioText } from '../../src/ui/text.js';
 import { useRedisServer } from '../helpers/redis.js';
 
 const server = useRedisServer();
 
-function sim(over: Partial<SimConfig>, lockTtlMs = 5000): RedisSimulation {
-  return new RedisSimulation({ ...preset('race'), depositors: 4, ops: 10, ...over, store: 'redis' }, { url: server().url, lockTtlMs, agentsOn: 'threads', dispatch: 'agents' });
+function sim(over: Partial<SimConfig>, lockTtlMs = 5000, options: Partial<RedisRunOptions> = {}): RedisSimulation {
+  return new RedisSimulation({ ...preset('race'), depositors: 4, ops: 10, ...over, store: 'redis' }, { url: server().url, lockTtlMs, agentsOn: 'threads', dispatch: 'agents', ...options });
 }
 
 describe('race on Redis, agents as async tasks', () => {
@@ -63,9 +67,84 @@ describe('other scenarios on Redis', () => {
     expect(r.balance).toBe(r.expected);
     expect(r.ok).toBe(true);
   });
-  it('transfer with lock (global order): money is conserved', async () => {
+  it('transfer with lock (global order): money is conserved, every transfer completes, no deadlock', async () => {
     const r = await sim({ ...preset('transfer'), sync: 'lock', order: 'global', ops: 10 }).run();
     expect(r.balance).toBe(30_000);
+    expect(r.transactions).toBe(40);
+    r.accounts.forEach((a) => expect(a.balance).toBe(a.expected));
+    expect(r.deadlock).toBeNull();
+    expect(r.redis!.deadlocks).toBe(0);
     expect(r.ok).toBe(true);
+  });
+});
+
+// Seed 42, two agents, two accounts: T1 moves from account 2 to 1, T2 from 1 to 2. With the
+// naive order each takes its `from` lock, then waits 200 ms (the window) before the other: a
+// certain cycle. T1 holds lock 1 and waits for lock 0; T2 holds lock 0 and waits for lock 1.
+const crossed: Partial<SimConfig> = { ...preset('transfer'), sync: 'lock', order: 'naive', depositors: 2, accounts: 2, ops: 1, windowUs: 200_000 };
+
+/** A cycle as a set of edges, whichever agent it starts from. */
+const edges = (d: DeadlockInfo | null) => (d?.cycle ?? []).map((m) => `${m.agent}->${m.waitsFor}->${m.heldBy}`).sort();
+
+describe('deadlock on Redis', () => {
+  it('naive lock order: the coordinator finds the wait-for cycle and ends the run before any lock expires, judged as on shared memory', async () => {
+    const s = sim(crossed, 5000);
+    const r = await s.run();
+    expect(edges(r.deadlock)).toEqual(['T1->0->T2', 'T2->1->T1']);
+    expect(r.violations.map((v) => v.name)).toEqual(['deadlock']);
+    expect(r.ok).toBe(false);
+    expect(r.interrupted).toBe(false);
+    // Ended by the detection, not by a lease: no lock expired, nobody timed out waiting.
+    expect(r.redis!.lockLost).toBe(0);
+    expect(r.crashed).toEqual([]);
+    expect(r.redis!.deadlocks).toBe(1);
+    expect(r.agents.map((a) => a.state)).toEqual(['done', 'done']);
+    expect(r.balance).toBe(r.expected);
+
+    const memory = new Simulation({ ...preset('transfer'), ...crossed, sync: 'mutex' });
+    const m = await memory.run();
+    expect(edges(r.deadlock)).toEqual(edges(m.deadlock));
+    expect(r.violations.map((v) => v.name)).toEqual(m.violations.map((v) => v.name));
+    expect([r.ok, r.interrupted, r.transactions]).toEqual([m.ok, m.interrupted, m.transactions]);
+    // The printed report: the shared-memory lines word for word, then what Redis adds.
+    const deadlockLines = (text: string) => text.split('\n').filter((l) => /DEADLOCK|VIOLATED/.test(l)).map((l) => l.replace(/T\d waits.*/, 'T waits...'));
+    const printed = `${formatRun(r, s.config, s.names, s.events())}\n${formatRedis(r)}`;
+    expect(deadlockLines(printed)).toEqual(deadlockLines(formatRun(m, memory.config, memory.names, memory.events())));
+    expect(deadlockLines(printed)).toEqual(['  DEADLOCK: T waits...', '  VIOLATED deadlock: T waits...']);
+    expect(printed).toMatch(/lock TTL \(5000 ms\) would have broken this deadlock .* --on-deadlock expire/);
+  });
+
+  it("while the cycle stands, the snapshot names each lock's holder and each waiter (the dashboard's lock line); stop ends the waits", async () => {
+    const s = sim(crossed, 10_000, { onDeadlock: 'expire' });
+    const done = s.run();
+    let snap = s.snapshot();
+    for (let i = 0; i < 500 && !snap.deadlock; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      snap = s.snapshot();
+    }
+    expect(edges(snap.deadlock)).toEqual(['T1->0->T2', 'T2->1->T1']);
+    expect(snap.lockHolders).toEqual([1, 0]);
+    expect(snap.agents.map((a) => [a.state, a.waitingFor])).toEqual([
+      ['waiting for lock', 0],
+      ['waiting for lock', 1],
+    ]);
+    const live = { ...snap, deadlock: null };
+    expect(scenarioText(live, 60).map((x) => x.text).join('')).toBe('locks: acct1 T2 · acct2 T1');
+    expect(agentLabel(live.agents[0]!, live, 1, 40).text).toBe('waits for acct 1, held by T2');
+    s.stop();
+    const r = await done;
+    expect(r.interrupted).toBe(true);
+    expect(r.redis!.lockLost).toBe(0); // they gave up their waits; no lease ran out
+    expect(r.redis!.notes).toEqual(['the run ended while a deadlock stood: the lock TTL (10000 ms) had not broken it yet']);
+  });
+
+  it('--on-deadlock expire: the lock TTL breaks the cycle and a holder writes without its lock; the deadlock is still reported', async () => {
+    const r = await sim(crossed, 1000, { onDeadlock: 'expire' }).run();
+    expect(edges(r.deadlock)).toEqual(['T1->0->T2', 'T2->1->T1']);
+    expect(r.violations.map((v) => v.name)).toContain('deadlock');
+    expect(r.transactions).toBe(2); // both went on once a lease ran out
+    expect(r.redis!.lockLost).toBeGreaterThanOrEqual(1);
+    expect(r.redis!.deadlocks).toBe(1);
+    expect(r.redis!.notes.join(' ')).toMatch(/1 deadlock was broken only by the lock TTL \(1000 ms\)/);
   });
 });

@@ -159,6 +159,9 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
       addVia: c.sync === 'lua' ? 'script' : 'incrby',
       moveVia: c.sync === 'watch' ? 'watch' : 'script',
       wakeOnDeposit: c.scenario === 'condition',
+      // A lock wait outlasts the lease of the lock it waits for (--lock-ttl goes up to 10 s): a
+      // holder that never lets go (a deadlock, a crash) is undone by its TTL, not by a timeout.
+      blockTimeoutMs: Math.max(10_000, spec.lockTtlMs + 5000),
     });
     const joined: Joined = { agent: me, pid: process.pid, host: hostname() };
     await ctl.multi().rPush(keys.joined, JSON.stringify(joined)).pExpire(keys.joined, keys.ttlMs).exec();

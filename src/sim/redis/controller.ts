@@ -5,6 +5,12 @@
  * async tasks, OS processes or remote `bank-sim agent`s, starts them together, then polls Redis
  * every POLL_MS: balances and bookkeeping (RedisRun.snapshot), each agent's figures, the event
  * stream. The verdict is `judge()` on that outcome, as for every other run.
+ *
+ * Deadlock: the same snapshot holds who holds each lock (its token names the holder) and who
+ * waits for which (the lock script's record), read in one MULTI; that is the wait-for graph, and
+ * `findDeadlock` finds its cycle, as the thread engine's monitor does. A cycle seen on two polls in
+ * a row counts; the run then gives up as on shared memory (--on-deadlock stop), or goes on until
+ * the lock TTL breaks the cycle (--on-deadlock expire: the lesson of leases).
  */
 import { RunClock } from '../run-clock.js';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -17,12 +23,12 @@ import { agentSeed, rng } from '../rng.js';
 import { toReport, type AgentSnapshot, type Report, type Snapshot, type Status } from '../simulation.js';
 import { siblingModule } from '../spawn-worker.js';
 import { ACTIONS, type TraceEvent } from '../trace.js';
-import { judge, type Outcome } from '../verdict.js';
+import { findDeadlock, judge, type DeadlockInfo, type Outcome, type WaitEdge } from '../verdict.js';
 import { Crashed, serveRun } from './agent.js';
 import { connectRedis, disconnect, displayUrl, newRunId, translateLost, type RedisConn } from './connect.js';
 import { RedisConnectionLostError, RedisJoinTimeoutError } from './errors.js';
 import { RunKeys, TICKETS_KEY } from './keys.js';
-import { CTRL, GROUP, type AgentEnd, type AgentsOn, type Dispatch, type EventTuple, type Job, type Joined, type RunSpec, type Ticket } from './protocol.js';
+import { CTRL, GROUP, type AgentEnd, type AgentsOn, type Dispatch, type EventTuple, type Job, type Joined, type OnDeadlock, type RunSpec, type Ticket } from './protocol.js';
 import { RedisRun, type RunSnapshot } from './run.js';
 import { NOTIFY_ALL } from './scripts.js';
 
@@ -43,6 +49,8 @@ export interface RedisRunOptions {
   collectTrace?: boolean;
   keyTtlMs?: number;
   claimIdleMs?: number;
+  /** What a deadlock does: stop (give up the run, as on shared memory; default) or expire (wait for the lock TTL to break it). */
+  onDeadlock?: OnDeadlock;
 }
 
 /** What a report on Redis adds: where it ran, and the store's own counters. */
@@ -52,6 +60,9 @@ export interface RedisFacts {
   agentsOn: AgentsOn;
   dispatch: Dispatch;
   lockTtlMs: number;
+  onDeadlock: OnDeadlock;
+  /** Deadlocks seen (wait-for cycles, each seen on two polls in a row): at most 1 with --on-deadlock stop. */
+  deadlocks: number;
   /** EXECs aborted because a WATCHed key changed (watch retries). */
   aborts: number;
   /** Writes refused because their fencing token was older than one already accepted. */
@@ -84,6 +95,7 @@ export class RedisSimulation {
   readonly names: string[];
   readonly roles: Role[];
   readonly keys: RunKeys;
+  readonly onDeadlock: OnDeadlock;
   private status: Status = 'starting';
   private run_: RedisRun | null = null;
   private ctl: RedisConn | null = null;
@@ -113,6 +125,13 @@ export class RedisSimulation {
   private strandSuspect = false;
   private silentSince = new Map<number, { beat: number; at: number }>();
   private jobs = 0;
+  /** The first deadlock (what the verdict judges), the one standing now, the cycle seen on the last poll. */
+  private deadlock: DeadlockInfo | null = null;
+  private standing: DeadlockInfo | null = null;
+  private suspect = '';
+  private deadlocks = 0;
+  /** --on-deadlock expire: cycles that dissolved while the run went on (a lease ran out). */
+  private broken = 0;
 
   constructor(
     config: SimConfig,
@@ -122,6 +141,7 @@ export class RedisSimulation {
     this.roles = rolesOf(this.config);
     this.names = this.roles.map((role, i) => agentName(this.config, role, i));
     this.keys = new RunKeys(newRunId(), options.keyTtlMs);
+    this.onDeadlock = options.onDeadlock ?? 'stop';
     this.figures = this.roles.map(() => ({ state: 0, tx: 0, moved: 0, retries: 0, lockWaits: 0, waitUs: 0, nextStep: 0, beat: 0 }));
     this.joined = this.roles.map(() => null);
     this.windowUs = this.config.windowUs;
@@ -328,7 +348,10 @@ export class RedisSimulation {
     }
     this.order(false);
     this.last = await this.run_!.snapshot(this.config.accounts);
-    if (this.status === 'running' || this.status === 'paused') this.checks();
+    if (this.status === 'running' || this.status === 'paused') {
+      this.watchDeadlock();
+      this.checks();
+    }
   }
   private endsRead = 0;
 
@@ -354,6 +377,42 @@ export class RedisSimulation {
       this.log.splice(0, drop);
       this.logBase += drop;
     }
+  }
+
+  /** Counts a wait-for cycle seen on two polls in a row (POLL_MS apart) as a deadlock; `stop` gives the run up. */
+  private watchDeadlock(): void {
+    if (this.deadlock && this.onDeadlock === 'stop') return; // the run is giving up already
+    const found = this.waitForCycle();
+    if (!found) {
+      if (this.standing) this.broken++;
+      this.suspect = '';
+      this.standing = null;
+      return;
+    }
+    // The graph of one poll is one instant (one MULTI), but a cycle is only a deadlock once it
+    // lasts: as the thread monitor does, it must be seen twice in a row.
+    const again = found.text === this.suspect;
+    this.suspect = found.text;
+    if (!again || this.standing?.text === found.text) return;
+    if (this.standing) this.broken++; // one cycle turned into another
+    this.standing = found;
+    this.deadlock ??= found;
+    this.deadlocks++;
+    if (this.onDeadlock === 'stop') void this.setControl(CTRL.ABANDON);
+  }
+
+  /** The wait-for graph of the last poll (agent -> lock it waits for -> agent holding it) and its cycle, if any. */
+  private waitForCycle(): DeadlockInfo | null {
+    const last = this.last;
+    if (!last || last.lockWaits.size === 0) return null;
+    const waitsFor = new Map<number, WaitEdge>();
+    for (const [agent, lock] of last.lockWaits) {
+      // An agent that ended cannot clear its record (a killed process): it waits for nothing.
+      if (agent >= this.roles.length || this.ended.has(agent)) continue;
+      const holder = last.lockHolders[lock];
+      if (holder != null && holder !== agent && holder < this.roles.length) waitsFor.set(agent, { lock, holder });
+    }
+    return findDeadlock(waitsFor, this.names);
   }
 
   /** Silent remote agents, stranded withdrawers, a drained queue. */
@@ -385,8 +444,18 @@ export class RedisSimulation {
   private async setControl(c: number): Promise<void> {
     if (!this.ctl) return;
     await this.ctl.hSet(this.keys.control, 'c', c).catch(() => undefined);
-    // Wake whoever sleeps in a condition wait, so it sees the news.
-    if (c >= CTRL.STOPPING) await NOTIFY_ALL.run(this.ctl, [this.keys.waiters], [this.keys.ttlMs]).catch(() => undefined);
+    if (c < CTRL.STOPPING) return;
+    // Wake whoever sleeps in a condition wait or a lock wait, so it sees the news (the lock script
+    // reads the control hash and gives up). One wake per agent: a BLPOP takes one each.
+    const k = this.keys;
+    if (this.locking) {
+      const wake = this.ctl.multi();
+      for (let n = 0; n < this.config.accounts; n++) {
+        wake.rPush(k.lockWake(n), this.roles.map(() => '1')).lTrim(k.lockWake(n), 0, this.roles.length - 1).pExpire(k.lockWake(n), k.ttlMs);
+      }
+      await wake.exec().catch(() => undefined);
+    }
+    await NOTIFY_ALL.run(this.ctl, [k.waiters], [k.ttlMs]).catch(() => undefined);
   }
 
   private release(graceful: boolean): void {
@@ -414,11 +483,30 @@ export class RedisSimulation {
     this.notesAtEnd();
   }
 
+  /** The strategy takes Redis locks (lock n guards account n). */
+  private get locking(): boolean {
+    return this.config.sync === 'lock' || this.config.sync === 'fenced';
+  }
+
   private notesAtEnd(): void {
     const c = this.config;
-    const locking = c.sync === 'lock' || c.sync === 'fenced';
+    const ttl = this.options.lockTtlMs;
+    if (this.deadlock && this.onDeadlock === 'stop') {
+      this.notes.push(
+        `on Redis the lock TTL (${ttl} ms) would have broken this deadlock in the end: a lock expires with its lease, the agent waiting for it takes it, ` +
+          `and its old holder goes on to write without it (lost updates, money from nowhere). To watch: --on-deadlock expire (add --lock-ttl 200ms to wait less)`,
+      );
+    } else if (this.deadlock) {
+      if (this.broken > 0) {
+        this.notes.push(
+          `${this.broken} deadlock${this.broken === 1 ? ' was' : 's were'} broken only by the lock TTL (${ttl} ms): each time a lease ran out, another agent took the lock ` +
+            `and its old holder went on to write without it, then found its unlock had nothing left to release`,
+        );
+      }
+      if (this.standing) this.notes.push(`the run ended while a deadlock stood: the lock TTL (${ttl} ms) had not broken it yet`);
+    }
     for (const x of this.crashed) {
-      if (locking && /--crash/.test(x.message)) {
+      if (this.locking && /--crash/.test(x.message)) {
         this.notes.push(`${x.agent} crashed holding its lock; nobody released it: Redis freed it when its TTL ran out (--lock-ttl ${this.options.lockTtlMs} ms), then the others went on`);
       }
     }
@@ -509,21 +597,23 @@ export class RedisSimulation {
     const accounts = last
       ? last.accounts.map((a) => ({ balance: a.balance, expected: a.expected, commits: a.commits, version: a.reflected }))
       : Array.from({ length: c.accounts }, () => ({ balance: c.initialCents, expected: c.initialCents, commits: 0, version: 0 }));
-    const outcome: Outcome = { accounts, minBalance: this.minBalance, servingMax: last?.maxServing ?? 0, deadlock: null, crashed: [...this.crashed] };
+    const outcome: Outcome = { accounts, minBalance: this.minBalance, servingMax: last?.maxServing ?? 0, deadlock: this.deadlock, crashed: [...this.crashed] };
     const verdict = judge(c, outcome);
     const agents = this.roles.map((role, i): AgentSnapshot => {
       const f = this.figures[i]!;
       const j = this.joined[i];
+      // The lock script's record is newer than the figures (flushed every FLUSH_MS) and agrees with the holders.
+      const waitingFor = this.ended.has(i) ? undefined : last?.lockWaits.get(i);
       return {
         name: this.names[i]!,
         role,
-        state: STATES[f.state] ?? 'idle',
+        state: waitingFor !== undefined ? 'waiting for lock' : (STATES[f.state] ?? 'idle'),
         transactions: f.tx,
         movedCents: f.moved,
         lockWaits: f.lockWaits,
         waitMs: f.waitUs / 1000,
         retries: f.retries,
-        waitingFor: null,
+        waitingFor: waitingFor ?? null,
         nextStep: this.stepMode_ && f.nextStep > 0 ? (STEP_NAMES[f.nextStep - 1] ?? null) : null,
         ...(j ? { pid: j.pid, host: j.host } : {}),
       };
@@ -550,9 +640,10 @@ export class RedisSimulation {
       servingNow: last?.serving ?? 0,
       servingMax: outcome.servingMax,
       permits: c.permits,
-      lockHolders: Array.from({ length: c.accounts }, () => null),
+      lockHolders: last?.lockHolders ?? Array.from({ length: c.accounts }, () => null),
       fundsWaiters: agents.filter((a) => a.state === 'waiting for funds').length,
-      deadlock: null,
+      // While an `expire` run goes on, the cycle standing now (the TTL dissolves it); at the end the first one.
+      deadlock: this.onDeadlock === 'expire' && this.status !== 'finished' ? this.standing : this.deadlock,
       crashed: [...this.crashed],
       interrupted: this.interrupted,
       agents,
@@ -563,6 +654,8 @@ export class RedisSimulation {
         agentsOn: this.options.agentsOn,
         dispatch: this.options.dispatch,
         lockTtlMs: this.options.lockTtlMs,
+        onDeadlock: this.onDeadlock,
+        deadlocks: this.deadlocks,
         aborts: last?.aborts ?? 0,
         fencedRejects: last?.fencedRejects ?? 0,
         lockLost: last?.lockLost ?? 0,

@@ -31,8 +31,13 @@ export class RunKeys {
   meta(i: number): string {
     return `${this.prefix}meta:${i}`;
   }
+  /** Lock n (SET NX PX); its value is the holder's token, which names the holder (protocol.ts lockToken). */
   lock(n: number): string {
     return `${this.prefix}lock:${n}`;
+  }
+  /** Hash agent -> lock it is blocked on right now (set by the lock script while it waits, cleared when it stops). */
+  get lockWaits(): string {
+    return `${this.prefix}lockwaits`;
   }
   /** One-element list an unlock pushes to, so a waiter blocks in BLPOP instead of polling. */
   lockWake(n: number): string {

@@ -14,12 +14,21 @@
  *   events      stream of event batches (JSON arrays of EventTuple), one entry per flush
  *   done        each agent RPUSHes its AgentEnd when it leaves the run
  *   jobs        --dispatch queue: one entry per transaction, read by the consumer group `agents`
+ *   lock:n      the lock's value is its holder's token `AGENT:RANDOM` (lockToken): who holds it is
+ *               read from the lock itself, so it vanishes with the lease, and the random part
+ *               keeps compare-and-delete safe against an expired holder
+ *   lockwaits   hash agent -> lock: the lock script records a blocked agent there and removes it
+ *               when the agent gets the lock or stops waiting; with the holders it is the
+ *               wait-for graph the coordinator reads in one MULTI to find deadlocks
  */
 import type { SimConfig } from '../config.js';
+import { randomUUID } from 'node:crypto';
 import type { Tx } from '../programs.js';
 
 export type AgentsOn = 'threads' | 'processes' | 'remote';
 export type Dispatch = 'agents' | 'queue';
+/** What the coordinator does about a deadlock: give the run up (as on shared memory), or let the lock TTL break it. */
+export type OnDeadlock = 'stop' | 'expire';
 
 export interface RunSpec {
   runId: string;
@@ -69,3 +78,14 @@ export const CTRL = { RUNNING: 0, PAUSED: 1, STOPPING: 2, ABANDON: 3 } as const;
 /** How often an agent publishes its events and figures and re-reads the control hash. */
 export const FLUSH_MS = 50;
 export const GROUP = 'agents';
+
+/** A lock token: the holder's agent index, then a random part (unique per acquisition). */
+export function lockToken(agent: number): string {
+  return `${agent}:${randomUUID()}`;
+}
+
+/** The agent holding a lock, from its value (null: free, or a value that is no lock token). */
+export function lockHolder(value: string | null | undefined): number | null {
+  const m = value ? /^(\d+):/.exec(value) : null;
+  return m ? Number(m[1]) : null;
+}

@@ -5,6 +5,7 @@
  */
 import { connectRedis, disconnect, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
 import { RunKeys } from './keys.js';
+import { lockHolder } from './protocol.js';
 
 export interface RunInit {
   /** Opening balance of each account, in integer cents. */
@@ -46,6 +47,10 @@ export interface RunSnapshot {
   serving: number;
   /** Free permits of the counting semaphore. */
   permitsFree: number;
+  /** Per lock (one per account): the agent holding it (read from its token), or null. */
+  lockHolders: (number | null)[];
+  /** Agents blocked on a lock right now: agent -> lock index (the lock script's record). */
+  lockWaits: Map<number, number>;
 }
 
 export interface StoredEvent<T = unknown> {
@@ -109,20 +114,26 @@ export class RedisRun {
     await this.#do(() => multi.exec());
   }
 
-  /** Balances, expected money and counters, read in one MULTI so they agree with each other. */
+  /**
+   * Balances, expected money, counters, lock holders and lock waits, read in one MULTI so they
+   * agree with each other (the wait-for graph it gives is a real instant, not a torn read).
+   */
   async snapshot(accounts = this.#accounts): Promise<RunSnapshot> {
     const k = this.keys;
     const multi = this.#client.multi();
-    for (let i = 0; i < accounts; i++) multi.get(k.account(i)).hGetAll(k.meta(i));
-    multi.hGetAll(k.stats).get(k.serving).lLen(k.permits);
+    // Per account: balance, bookkeeping, and its lock (lock n guards account n).
+    for (let i = 0; i < accounts; i++) multi.get(k.account(i)).hGetAll(k.meta(i)).get(k.lock(i));
+    multi.hGetAll(k.stats).get(k.serving).lLen(k.permits).hGetAll(k.lockWaits);
     const replies = (await this.#do(() => multi.exec())) as unknown[];
     const list: AccountSnapshot[] = [];
+    const lockHolders: (number | null)[] = [];
     for (let i = 0; i < accounts; i++) {
-      const meta = (replies[2 * i + 1] ?? {}) as Record<string, string>;
+      const meta = (replies[3 * i + 1] ?? {}) as Record<string, string>;
+      lockHolders.push(lockHolder(replies[3 * i + 2] as string | null));
       const commits = int(meta.c);
       const reflected = int(meta.r);
       list.push({
-        balance: int(replies[2 * i]),
+        balance: int(replies[3 * i]),
         expected: int(meta.e),
         commits,
         reflected,
@@ -131,7 +142,7 @@ export class RedisRun {
         fencedRejects: int(meta.x),
       });
     }
-    const stats = (replies[2 * accounts] ?? {}) as Record<string, string>;
+    const [stats, serving, permitsFree, waits] = replies.slice(3 * accounts) as [Record<string, string> | null, unknown, unknown, Record<string, string> | null];
     const sum = (f: (a: AccountSnapshot) => number) => list.reduce((t, a) => t + f(a), 0);
     return {
       accounts: list,
@@ -140,12 +151,14 @@ export class RedisRun {
       lostUpdates: sum((a) => a.lostUpdates),
       staleWrites: sum((a) => a.staleWrites),
       fencedRejects: sum((a) => a.fencedRejects),
-      aborts: int(stats.aborts),
-      denied: int(stats.denied),
-      lockLost: int(stats.lockLost),
-      maxServing: int(stats.maxServing),
-      serving: int(replies[2 * accounts + 1]),
-      permitsFree: int(replies[2 * accounts + 2]),
+      aborts: int(stats?.aborts),
+      denied: int(stats?.denied),
+      lockLost: int(stats?.lockLost),
+      maxServing: int(stats?.maxServing),
+      serving: int(serving),
+      permitsFree: int(permitsFree),
+      lockHolders,
+      lockWaits: new Map(Object.entries(waits ?? {}).map(([agent, lock]) => [Number(agent), Number(lock)])),
     };
   }
 

@@ -116,19 +116,34 @@ return {1, nv}`,
 );
 
 /**
- * KEYS lock, fence; ARGV token, lockTtlMs, keyTtlMs, fenced (1/0).
- * SET NX PX; with fencing, the fencing token is taken in the same atomic step as the lock.
- * → {1, fencing token or 0} when taken, {0, ms the lock still lives} when held by another.
+ * KEYS lock, fence, lockWaits, control; ARGV token, lockTtlMs, keyTtlMs, fenced (1/0), agent,
+ * waitFor (the lock's index when the caller will wait for it, '' for a try), registered (1: the
+ * caller is already recorded as waiting).
+ * SET NX PX; with fencing, the fencing token is taken in the same atomic step as the lock. A
+ * caller that will wait is recorded in lockWaits in the same step that found the lock held, and
+ * removed in the step that takes it, so the wait-for graph never shows a wait that is over.
+ * → {1, fencing token or 0} when taken, {0, ms the lock still lives} when held by another,
+ *   {-1, 0} when the run is stopping or abandoning (the caller gives up; its record is removed).
  */
 export const LOCK = new Script(
   'lock',
-  `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  `local c = redis.call('HGET', KEYS[4], 'c')
+if c == '2' or c == '3' then
+  redis.call('HDEL', KEYS[3], ARGV[5])
+  return {-1, 0}
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if ARGV[7] == '1' then redis.call('HDEL', KEYS[3], ARGV[5]) end
   if ARGV[4] == '1' then
     local t = redis.call('INCR', KEYS[2])
     redis.call('PEXPIRE', KEYS[2], ARGV[3])
     return {1, t}
   end
   return {1, 0}
+end
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[5], ARGV[6])
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
 end
 return {0, redis.call('PTTL', KEYS[1])}`,
 );

@@ -9,8 +9,9 @@
  *              without WATCH: a Lua compare-and-set on the commit counter
  *   add        INCRBY in MULTI with its bookkeeping; with `floor` (or addVia 'script') a Lua
  *              check-and-write that never goes below the floor
- *   lock       SET lock token NX PX lockTtl (random token); waiters block in BLPOP on a wake
- *              list an unlock pushes to, bounded by the lock's remaining TTL (no polling loop)
+ *   lock       SET lock token NX PX lockTtl (token: agent + random part); waiters block in BLPOP
+ *              on a wake list an unlock pushes to, bounded by the lock's remaining TTL (no
+ *              polling loop), and are recorded in lockWaits meanwhile (the wait-for graph)
  *   unlock     compare-and-delete script (an expired holder releases nothing: counted lockLost)
  *   fenced     lock also takes a fencing token (INCR, same script); writes carry the newest
  *              token the agent holds and the write script rejects older ones than it accepted
@@ -23,13 +24,13 @@
  *   move       transfer: one Lua script (lua), or WATCH both keys + MULTI/EXEC with retry (watch)
  *   window     not a step: the interpreter sleeps; perform() returns at once
  */
-import { randomUUID } from 'node:crypto';
 import { WatchError } from 'redis';
 import type { Step, StepResults, WriteResult } from '../steps.js';
 import { Abandoned } from '../thread-store.js';
 import { connectRedis, disconnect, displayUrl, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
 import { RedisConnectionLostError, RedisWaitTimeoutError } from './errors.js';
 import type { RunKeys } from './keys.js';
+import { lockToken } from './protocol.js';
 import { ADD, CAS, ENTER, LOCK, MOVE, NOTIFY_ALL, READ, UNLOCK, WAIT, WRITE } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -353,17 +354,24 @@ export class RedisStore {
 
   async #lock(n: number, blocking: boolean): Promise<boolean> {
     const k = this.keys;
-    const token = randomUUID();
+    const token = lockToken(this.agent);
     const deadline = Date.now() + this.#blockMs;
+    let registered = false;
     for (;;) {
-      const [ok, x] = (await LOCK.run(this.#client, [k.lock(n), k.fence], [token, this.#lockTtlMs, k.ttlMs, this.#fenced ? 1 : 0])) as [number, number];
+      const args = [token, this.#lockTtlMs, k.ttlMs, this.#fenced ? 1 : 0, this.agent, blocking ? n : '', registered ? 1 : 0];
+      const [ok, x] = (await LOCK.run(this.#client, [k.lock(n), k.fence, k.lockWaits, k.control], args)) as [number, number];
       if (ok === 1) {
         this.#held.set(n, { token, fence: x });
         return true;
       }
+      if (ok === -1) throw new Abandoned(); // the run is stopping (or gave up on a deadlock): do not wait
       if (!blocking) return false;
+      registered = true; // the script recorded "this agent waits for lock n" (lockWaits)
       const left = deadline - Date.now();
-      if (left <= 0) throw new RedisWaitTimeoutError(`agent ${this.agent}: lock ${n} not free within ${this.#blockMs} ms`);
+      if (left <= 0) {
+        await this.#client.hDel(k.lockWaits, String(this.agent));
+        throw new RedisWaitTimeoutError(`agent ${this.agent}: lock ${n} not free within ${this.#blockMs} ms`);
+      }
       // Sleep in BLPOP until an unlock pushes to the wake list, or at most until the holder's
       // lease runs out (x = its PTTL), then try again.
       const ms = Math.max(1, Math.min(x > 0 ? x : 1, left, 1000));
