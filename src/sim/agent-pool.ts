@@ -14,6 +14,7 @@ import { agentName, rolesOf, type Role } from './programs.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 import type { SyncHandles } from './thread-store.js';
 import { findDeadlock, type DeadlockInfo } from './verdict.js';
+import { waitAsyncAlive } from './wait-async.js';
 
 const MONITOR_MS = 50;
 const STOP_GRACE_MS = 2000;
@@ -84,8 +85,7 @@ export class AgentPool {
     for (;;) {
       const online = Atomics.load(cells, G.ONLINE);
       if (online >= this.roles.length || this.alive < this.roles.length || this.stopping) return;
-      const wait = Atomics.waitAsync(cells, G.ONLINE, online, 200);
-      if (wait.async) await wait.value;
+      await waitAsyncAlive(cells, G.ONLINE, online, 200);
     }
   }
 

@@ -13,6 +13,7 @@ import { agentLoop, SharedHost, type Sleeper } from './agent-host.js';
 import { A, Shared, type Layout } from './layout.js';
 import type { Step } from './steps.js';
 import { ThreadStore, type SyncHandles } from './thread-store.js';
+import { waitAsyncAlive } from './wait-async.js';
 
 const { layout, config, sync } = workerData as { layout: Layout; config: SimConfig; sync: SyncHandles };
 const shared = new Shared(layout);
@@ -20,14 +21,7 @@ const mutex = new AsyncMutex(); // one per worker: these agents share this one t
 
 /** Tasks on one event loop must never block it: every wait is an await. */
 const awaiting: Sleeper = {
-  async waitOn(cells, index, value, ms) {
-    const w = Atomics.waitAsync(cells, index, value, ms);
-    if (!w.async) return;
-    // waitAsync alone does not keep the event loop alive: a timer does, for as long as we wait.
-    const keepAlive = setTimeout(() => undefined, ms);
-    await w.value;
-    clearTimeout(keepAlive);
-  },
+  waitOn: waitAsyncAlive,
   async sleepUs(us) {
     // The await that lets other tasks in. A zero window still yields (setImmediate: one turn
     // of the event loop, not setTimeout's 1 ms minimum), so the race stays and so does the speed.
