@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { SCENARIOS, type ScenarioName } from '../sim/config.js';
 import { clock, micros } from '../format.js';
 import { Footer, Help } from './Help.js';
+import { HELP_CHROME, helpPage } from './help-text.js';
 import { digitAgent, keyFor, type Action, type KeyContext, type Mode } from './keys.js';
 import { computeLayout } from './layout.js';
 import type { Snapshot } from '../sim/simulation.js';
@@ -75,6 +76,7 @@ function firstRequest(scenario: ScenarioName | null, replay: ReplayPlan[] | null
 export function App({ start, scenario: initial, replay = null, onExit, fps = 15 }: AppProps) {
   const [request, setRequest, requestRef] = useLatest<RunRequest | null>(firstRequest(initial, replay));
   const [help, setHelp, helpRef] = useLatest(false);
+  const [helpAt, setHelpAt, helpAtRef] = useLatest(0);
   const [picked, setPicked, pickedRef] = useLatest(0);
   const [selected, setSelected, selectedRef] = useLatest(0);
   // The tour: which stop, and the first event seq after the last key (what to narrate).
@@ -103,8 +105,9 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   const act: Record<Action, (input: string) => void> = {
     interrupt: () => onExit(130),
     quit: () => onExit(0),
-    help: () => setHelp(true),
+    help: () => (setHelpAt(0), setHelp(true)),
     closeHelp: () => setHelp(false),
+    helpPage: () => setHelpAt(helpAtRef.current + 1),
     pause: () => runs.current.forEach((r) => r.togglePause()),
     stepMode: () => {
       const on = !runs.current[0]?.snapshot().stepMode;
@@ -170,8 +173,10 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   });
 
   const mode = modeOf(request, help, tour !== null, views.map((v) => v.snapshot));
-  const keyCtx: KeyContext = { mode, names, selected, playing: replaying.state?.playing ?? true };
   const height = Math.max(1, size.rows - 1);
+  // The help takes the rows between the header and the footer.
+  const helpView = help ? helpPage(size.columns, height - 2 - HELP_CHROME, modeOf(request, false, tour !== null, views.map((v) => v.snapshot)), helpAt) : null;
+  const keyCtx: KeyContext = { mode, names, selected, playing: replaying.state?.playing ?? true, helpPages: helpView?.pages };
   if (!request) {
     return (
       <Box flexDirection="column" height={height}>
@@ -222,8 +227,8 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
         </Text>
         <Text color={mode === 'finished' ? 'green' : 'yellow'}>{state}</Text>
       </Text>
-      {help ? (
-        <Help width={size.columns} height={height - 2} from={modeOf(request, false, tour !== null, views.map((v) => v.snapshot))} />
+      {helpView ? (
+        <Help columns={size.columns} page={helpView} />
       ) : (
         <Box flexDirection={layout.direction}>
           {views.map((v, i) => (
