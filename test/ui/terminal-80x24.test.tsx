@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/App.js';
 import { helpPage } from '../../src/ui/help-text.js';
 import type { Mode } from '../../src/ui/keys.js';
+import type { AgentSnapshot } from '../../src/sim/simulation.js';
 import { FakeRun } from './fake-run.js';
 import { measure, renderAt, type Terminal } from './terminal.js';
 
@@ -69,6 +70,38 @@ describe('80x24', () => {
     for (const f of seen) expect(measure(f, 60).wide).toEqual([]);
     term.keys(' ');
     await until(term, (f) => f.includes(`page 1/${pages}`), 'back to the first page');
+    term.unmount();
+  });
+
+  it('the condition scenario shows all 15 agents in each of two panes, with the parked withdrawers, the funds line and the verdict', async () => {
+    // 5 depositors and 10 withdrawers, 6 of them parked on the Condition (the preset's numbers).
+    const names = [...[1, 2, 3, 4, 5].map((i) => `D${i}`), ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => `W${i}`)];
+    const parked = new Set(['W1', 'W2', 'W5', 'W7', 'W9', 'W10']);
+    const agents = (stateOf: (name: string) => AgentSnapshot['state']): AgentSnapshot[] =>
+      names.map((name) => ({ ...new FakeRun('none').snap.agents[0]!, name, role: name.startsWith('D') ? 'depositor' : 'withdrawer', state: stateOf(name) }));
+    const condition = new FakeRun('condition', { scenario: 'condition', balance: 1657, expected: 1657, lostUpdates: 0, verdict: { ok: true, violations: [], lostUpdates: 0, updates: 201 }, agents: agents((n) => (parked.has(n) ? 'waiting for funds' : 'idle')) }, 'condition');
+    const none = new FakeRun('none', {
+      scenario: 'condition',
+      status: 'finished',
+      minBalance: -4968,
+      verdict: { ok: false, violations: [{ name: 'overdraft', reason: 'the balance went down to -$49.68' }], lostUpdates: 2, updates: 12 },
+      agents: agents(() => 'done'),
+    }, 'condition');
+    const term = renderAt(<App scenario="condition" start={() => [condition, none]} onExit={() => {}} fps={50} />, COLUMNS, ROWS);
+    const frame = await until(term, (f) => /condition · running/.test(f) && /none · finished/.test(f), 'both panes');
+    const lines = frame.split('\n');
+    for (const name of names) {
+      // Each agent twice, once in each pane, with its state.
+      expect(lines.flatMap((l) => [...l.matchAll(new RegExp(`(?<=[│ ])${name} +(wait funds|idle|done)`, 'g'))]).length, name).toBe(2);
+    }
+    expect(frame).toMatch(/W10 wait funds/);
+    expect(frame).toMatch(/lowest \$0\.00 · parked: W1 W2 W5/); // the waiter queue
+    expect(frame).toMatch(/lowest -\$49\.68/); // the funds line of the unsafe pane
+    expect(frame).toMatch(/balance \$16\.57 \/ expected \$16\.57/);
+    expect(frame).toMatch(/none: overdraft · lost 2 of 12/); // the verdict line
+    expect(frame).toMatch(/✗ overdraft: the balance went down/); // and its note
+    expect(frame).not.toMatch(/more agents/);
+    expectFits(frame);
     term.unmount();
   });
 });
