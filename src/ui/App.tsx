@@ -27,6 +27,10 @@ export interface AppProps {
   /** Called once to leave: 0 for q, 130 for Ctrl-C. */
   onExit: (code: number) => void;
   fps?: number;
+  /** The picker offers the guided tour (on the first launch: see first-launch.ts). */
+  offerTour?: boolean;
+  /** Called once when the tour has been offered or started, to not offer it again. */
+  onTourOffered?: () => void;
 }
 
 const TOUR_LINES = 4;
@@ -73,7 +77,7 @@ function firstRequest(scenario: ScenarioName | null, replay: ReplayPlan[] | null
   return scenario ? { scenario, generation: 0 } : null;
 }
 
-export function App({ start, scenario: initial, replay = null, onExit, fps = 15 }: AppProps) {
+export function App({ start, scenario: initial, replay = null, onExit, fps = 15, offerTour = false, onTourOffered }: AppProps) {
   const [request, setRequest, requestRef] = useLatest<RunRequest | null>(firstRequest(initial, replay));
   const [help, setHelp, helpRef] = useLatest(false);
   const [helpAt, setHelpAt, helpAtRef] = useLatest(0);
@@ -88,6 +92,15 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   const viewsRef = useRef(views);
   viewsRef.current = views;
   const size = useTerminalSize();
+  const tourNoted = useRef(false);
+  const noteTourOffered = (): void => {
+    if (!tourNoted.current) onTourOffered?.();
+    tourNoted.current = true;
+  };
+  useEffect(() => {
+    if (!request && offerTour) noteTourOffered();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [request === null, offerTour]);
 
   const lastSeq = (): number => Math.max(0, ...viewsRef.current.flatMap((v) => v.events.map((e) => e.seq + 1)));
   const startTourStop = (stop: number): void => {
@@ -140,7 +153,7 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
       // A replay and the challenge start again in step mode; a plain run starts free.
       if (r) setRequest({ ...r, stepMode: r.kind !== undefined, generation: r.generation + 1 });
     },
-    tour: () => startTourStop(0),
+    tour: () => (noteTourOffered(), startTourStop(0)),
     replayToggle: () => replaying.toggle(),
     replayNext: () => replaying.next(),
     challenge: () => {
@@ -180,7 +193,7 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   if (!request) {
     return (
       <Box flexDirection="column" height={height}>
-        <Picker picked={picked} width={size.columns} />
+        <Picker picked={picked} width={size.columns} offerTour={offerTour} />
         <Box flexGrow={1} />
         <Footer ctx={keyCtx} width={size.columns} />
       </Box>
