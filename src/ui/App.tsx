@@ -53,8 +53,8 @@ function useTerminalSize(): { columns: number; rows: number } {
 
 /** The mode the keys and the footer work in, from what is on screen. */
 function modeOf(request: RunRequest | null, help: boolean, tour: boolean, snaps: Snapshot[]): Mode {
-  if (!request) return 'picker';
   if (help) return 'help';
+  if (!request) return 'picker';
   if (tour) return 'tour';
   if (request.kind === 'challenge') return 'challenge';
   if (snaps.length && snaps.every((s) => s.status === 'finished')) return 'finished';
@@ -193,7 +193,7 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15,
   if (!request) {
     return (
       <Box flexDirection="column" height={height}>
-        <Picker picked={picked} width={size.columns} offerTour={offerTour} />
+        {helpView ? <Help columns={size.columns} page={helpView} /> : <Picker picked={picked} width={size.columns} offerTour={offerTour} />}
         <Box flexGrow={1} />
         <Footer ctx={keyCtx} width={size.columns} />
       </Box>

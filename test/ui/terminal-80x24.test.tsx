@@ -42,9 +42,23 @@ describe('80x24', () => {
     term.unmount();
   });
 
+  it('? in the scenario picker opens the help there, with the picker\'s keys; Esc goes back to the picker', async () => {
+    const term = renderAt(<App scenario={null} start={() => [new FakeRun('none')]} onExit={() => {}} fps={50} />, COLUMNS, ROWS);
+    await until(term, (f) => /pick a scenario/.test(f), 'the picker');
+    term.keys('?');
+    const frame = await until(term, (f) => /Keys/.test(f), 'the help');
+    expect(frame).toMatch(/↑ ↓ +choose a scenario/);
+    expect(frame).toMatch(/1-5 +start scenario 1-5/);
+    expect(frame).toMatch(/X crash\./);
+    expectFits(frame);
+    term.keys('\u001b');
+    await until(term, (f) => /pick a scenario/.test(f), 'the picker again');
+    term.unmount();
+  });
+
   it('the help fits on one page from every mode that opens it, each key on one line', () => {
     const room = ROWS - 1 - 2 - 3; // the frame, minus header and footer, minus the overlay's border and title
-    for (const from of ['running', 'paused', 'step', 'finished', 'replay', 'challenge'] as Mode[]) {
+    for (const from of ['picker', 'running', 'paused', 'step', 'finished', 'replay', 'challenge'] as Mode[]) {
       const page = helpPage(COLUMNS, room, from);
       expect(page.pages, from).toBe(1);
       expect(page.lines.filter((l) => l.key === '').map((l) => l.text), `${from}: a key's words wrapped`).toEqual([]);
