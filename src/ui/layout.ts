@@ -68,6 +68,7 @@ const LANE_MIN = 8;
 export const AGENT_GAP = 2;
 /** A state column beside others holds the short state words ("wait funds", "holds lock") and a space. */
 const GRID_STATE_MIN = 11;
+/** Most agents side by side on a line (more read as a wall of names). */
 const MAX_PER_ROW = 8;
 /** A long lost-update story, with its "! " (what a note area should hold whole). */
 const STORY_CHARS = 100;
