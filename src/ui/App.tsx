@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { SCENARIOS, type ScenarioName } from '../sim/config.js';
 import { clock, micros } from '../format.js';
 import { Footer, Help } from './Help.js';
+import { HELP_CHROME, helpPage } from './help-text.js';
 import { digitAgent, keyFor, type Action, type KeyContext, type Mode } from './keys.js';
 import { computeLayout } from './layout.js';
 import type { Snapshot } from '../sim/simulation.js';
@@ -26,6 +27,10 @@ export interface AppProps {
   /** Called once to leave: 0 for q, 130 for Ctrl-C. */
   onExit: (code: number) => void;
   fps?: number;
+  /** The picker offers the guided tour (on the first launch: see first-launch.ts). */
+  offerTour?: boolean;
+  /** Called once when the tour has been offered or started, to not offer it again. */
+  onTourOffered?: () => void;
 }
 
 const TOUR_LINES = 4;
@@ -48,8 +53,8 @@ function useTerminalSize(): { columns: number; rows: number } {
 
 /** The mode the keys and the footer work in, from what is on screen. */
 function modeOf(request: RunRequest | null, help: boolean, tour: boolean, snaps: Snapshot[]): Mode {
-  if (!request) return 'picker';
   if (help) return 'help';
+  if (!request) return 'picker';
   if (tour) return 'tour';
   if (request.kind === 'challenge') return 'challenge';
   if (snaps.length && snaps.every((s) => s.status === 'finished')) return 'finished';
@@ -72,9 +77,10 @@ function firstRequest(scenario: ScenarioName | null, replay: ReplayPlan[] | null
   return scenario ? { scenario, generation: 0 } : null;
 }
 
-export function App({ start, scenario: initial, replay = null, onExit, fps = 15 }: AppProps) {
+export function App({ start, scenario: initial, replay = null, onExit, fps = 15, offerTour = false, onTourOffered }: AppProps) {
   const [request, setRequest, requestRef] = useLatest<RunRequest | null>(firstRequest(initial, replay));
   const [help, setHelp, helpRef] = useLatest(false);
+  const [helpAt, setHelpAt, helpAtRef] = useLatest(0);
   const [picked, setPicked, pickedRef] = useLatest(0);
   const [selected, setSelected, selectedRef] = useLatest(0);
   // The tour: which stop, and the first event seq after the last key (what to narrate).
@@ -86,6 +92,15 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   const viewsRef = useRef(views);
   viewsRef.current = views;
   const size = useTerminalSize();
+  const tourNoted = useRef(false);
+  const noteTourOffered = (): void => {
+    if (!tourNoted.current) onTourOffered?.();
+    tourNoted.current = true;
+  };
+  useEffect(() => {
+    if (!request && offerTour) noteTourOffered();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [request === null, offerTour]);
 
   const lastSeq = (): number => Math.max(0, ...viewsRef.current.flatMap((v) => v.events.map((e) => e.seq + 1)));
   const startTourStop = (stop: number): void => {
@@ -103,8 +118,9 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   const act: Record<Action, (input: string) => void> = {
     interrupt: () => onExit(130),
     quit: () => onExit(0),
-    help: () => setHelp(true),
+    help: () => (setHelpAt(0), setHelp(true)),
     closeHelp: () => setHelp(false),
+    helpPage: () => setHelpAt(helpAtRef.current + 1),
     pause: () => runs.current.forEach((r) => r.togglePause()),
     stepMode: () => {
       const on = !runs.current[0]?.snapshot().stepMode;
@@ -137,7 +153,7 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
       // A replay and the challenge start again in step mode; a plain run starts free.
       if (r) setRequest({ ...r, stepMode: r.kind !== undefined, generation: r.generation + 1 });
     },
-    tour: () => startTourStop(0),
+    tour: () => (noteTourOffered(), startTourStop(0)),
     replayToggle: () => replaying.toggle(),
     replayNext: () => replaying.next(),
     challenge: () => {
@@ -170,12 +186,14 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
   });
 
   const mode = modeOf(request, help, tour !== null, views.map((v) => v.snapshot));
-  const keyCtx: KeyContext = { mode, names, selected, playing: replaying.state?.playing ?? true };
   const height = Math.max(1, size.rows - 1);
+  // The help takes the rows between the header and the footer.
+  const helpView = help ? helpPage(size.columns, height - 2 - HELP_CHROME, modeOf(request, false, tour !== null, views.map((v) => v.snapshot)), helpAt) : null;
+  const keyCtx: KeyContext = { mode, names, selected, playing: replaying.state?.playing ?? true, helpPages: helpView?.pages };
   if (!request) {
     return (
       <Box flexDirection="column" height={height}>
-        <Picker picked={picked} width={size.columns} />
+        {helpView ? <Help columns={size.columns} page={helpView} /> : <Picker picked={picked} width={size.columns} offerTour={offerTour} />}
         <Box flexGrow={1} />
         <Footer ctx={keyCtx} width={size.columns} />
       </Box>
@@ -222,8 +240,8 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15 
         </Text>
         <Text color={mode === 'finished' ? 'green' : 'yellow'}>{state}</Text>
       </Text>
-      {help ? (
-        <Help width={size.columns} height={height - 2} from={modeOf(request, false, tour !== null, views.map((v) => v.snapshot))} />
+      {helpView ? (
+        <Help columns={size.columns} page={helpView} />
       ) : (
         <Box flexDirection={layout.direction}>
           {views.map((v, i) => (

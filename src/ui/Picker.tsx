@@ -9,14 +9,18 @@ export const DESCRIPTIONS: Record<ScenarioName, string> = {
   async: 'the same race on one event loop, and async-mutex',
 };
 
-/** The scenario picker, with the guided tour offered first. */
-export function Picker({ picked, width }: { picked: number; width: number }) {
+/** The scenario picker; on the first launch, the guided tour is offered first. */
+export function Picker({ picked, width, offerTour }: { picked: number; width: number; offerTour: boolean }) {
   const room = Math.max(0, width - 4 - 2 - 2 - 11);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold>bank-sim: pick a scenario</Text>
-      <Text color="yellow">New here? Press t for the guided tour: a lost update by hand, in two minutes.</Text>
-      <Text color="yellow">Then c: you are the scheduler. Lose a deposit by hand, against the explorer.</Text>
+      {offerTour && (
+        <>
+          <Text color="yellow">New here? Press t for the guided tour: a lost update by hand, in 2 minutes.</Text>
+          <Text color="yellow">Then c: you are the scheduler. Lose a deposit by hand, against the explorer.</Text>
+        </>
+      )}
       {SCENARIOS.map((s, i) => (
         <Text key={s} wrap="truncate-end" color={i === picked ? 'cyan' : undefined}>
           {i === picked ? '› ' : '  '}

@@ -17,6 +17,8 @@ export interface KeyContext {
   selected: number;
   /** A replay is playing (not paused). */
   playing?: boolean;
+  /** Pages of the help on this screen (more than 1 only on a terminal too short for all of it). */
+  helpPages?: number;
 }
 
 export type Action =
@@ -24,6 +26,7 @@ export type Action =
   | 'interrupt'
   | 'help'
   | 'closeHelp'
+  | 'helpPage'
   | 'pause'
   | 'stepMode'
   | 'stepAgent'
@@ -81,6 +84,7 @@ export function digitAgent(input: string): number | null {
 export const KEYMAP: readonly KeyDef[] = [
   { action: 'interrupt', keys: 'Ctrl-C', match: (i, k) => k.ctrl && i === 'c', modes: ['picker', ...ANY_RUN, 'help'], footer: () => null, help: 'quit at once (exit code 130)', priority: 0 },
   { action: 'closeHelp', keys: '? Esc q', match: (i, k) => i === '?' || i === 'q' || k.escape, modes: ['help'], footer: () => '? Esc close help', help: 'close this help', priority: 0 },
+  { action: 'helpPage', keys: 'space ↓', match: (i, k) => i === ' ' || k.downArrow || k.pageDown, modes: ['help'], footer: (c) => ((c.helpPages ?? 1) > 1 ? 'space more' : null), help: 'next page of this help', priority: 1 },
   { action: 'pickMove', keys: '↑ ↓', match: (_, k) => k.upArrow || k.downArrow, modes: ['picker'], footer: () => '↑↓ choose', help: 'choose a scenario', priority: 3 },
   { action: 'pickEnter', keys: 'Enter', match: (_, k) => k.return, modes: ['picker'], footer: () => '⏎ start', help: 'start the chosen scenario', priority: 2 },
   { action: 'pickDigit', keys: '1-5', match: (i) => /^[1-5]$/.test(i), modes: ['picker'], footer: () => '1-5 start', help: 'start scenario 1-5', priority: 4 },
@@ -90,28 +94,28 @@ export const KEYMAP: readonly KeyDef[] = [
   { action: 'replayNext', keys: 'Enter', match: (_, k) => k.return, modes: ['replay'], footer: () => '⏎ next step', help: 'tui --replay: take the next step of the schedule now', priority: 1 },
   { action: 'challengeEnd', keys: 'Esc', match: (_, k) => k.escape, modes: ['challenge'], footer: () => 'Esc leave', help: 'leave the challenge', priority: 2 },
   { action: 'pause', keys: 'space', match: (i) => i === ' ', modes: ['running', 'paused'], footer: (c) => (c.mode === 'paused' ? 'space resume' : 'space pause'), help: 'pause / resume every pane (the clock and rates stop too)', priority: 3 },
-  { action: 'stepMode', keys: 's', match: (i) => i === 's', modes: RUN, footer: (c) => (c.mode === 'step' ? 's run freely' : 's step mode'), help: 'step mode on/off: every agent waits before each step (read, write, lock, ...)', priority: 4 },
+  { action: 'stepMode', keys: 's', match: (i) => i === 's', modes: RUN, footer: (c) => (c.mode === 'step' ? 's run freely' : 's step mode'), help: 'step mode on/off: agents wait before each step (read, write, ...)', priority: 4 },
   {
     action: 'stepAgent',
     keys: '1-9 0',
     match: (i) => digitAgent(i) !== null,
     modes: ['step', 'tour', 'challenge'],
     footer: (c) => `${digitKeys(c.names)} step ${digitAgents(c.names)}`,
-    help: 'step mode: let agent 1-10 (A-J, or D1.. in other scenarios) take one step, in every pane',
+    help: 'step mode: agent 1-10 (A-J, D1-W5...) takes one step, in every pane',
     priority: 1,
   },
-  { action: 'select', keys: '↑ ↓ Tab', match: (i, k) => k.upArrow || k.downArrow || k.tab || i === '\t', modes: ['step'], footer: (c) => (c.names.length > 10 ? '↑↓ pick' : null), help: 'step mode: select an agent (any agent, also beyond the tenth)', priority: 5 },
+  { action: 'select', keys: '↑ ↓ Tab', match: (i, k) => k.upArrow || k.downArrow || k.tab || i === '\t', modes: ['step'], footer: (c) => (c.names.length > 10 ? '↑↓ pick' : null), help: 'step mode: select any agent (also beyond the tenth)', priority: 5 },
   { action: 'stepSelected', keys: 'Enter', match: (_, k) => k.return, modes: ['step'], footer: (c) => `⏎ step ${c.names[c.selected] ?? ''}`, help: 'step mode: let the selected agent take one step', priority: 2 },
   { action: 'window', keys: '+ -', match: (i) => i === '+' || i === '=' || i === '-', modes: RUN, footer: () => '+/- window', help: 'double / halve the race window', priority: 6 },
-  { action: 'restart', keys: 'r', match: (i) => i === 'r', modes: [...LIVE_OR_DONE, 'replay', 'challenge'], footer: (c) => (c.mode === 'challenge' ? 'r try again' : 'r restart'), help: 'restart the run with the same settings (a replay from its first step; the challenge: try again)', priority: 2 },
-  { action: 'tour', keys: 't', match: (i) => i === 't', modes: ['picker', ...LIVE_OR_DONE, 'replay'], footer: () => 't tour', help: 'guided tour: make a lost update by hand, then the same steps under a mutex', priority: 5 },
+  { action: 'restart', keys: 'r', match: (i) => i === 'r', modes: [...LIVE_OR_DONE, 'replay', 'challenge'], footer: (c) => (c.mode === 'challenge' ? 'r try again' : 'r restart'), help: 'restart with the same settings (a replay or the challenge: step 1)', priority: 2 },
+  { action: 'tour', keys: 't', match: (i) => i === 't', modes: ['picker', ...LIVE_OR_DONE, 'replay'], footer: () => 't tour', help: 'guided tour: a lost update by hand, then the same under a mutex', priority: 5 },
   {
     action: 'challenge',
     keys: 'c',
     match: (i, k) => i === 'c' && !k.ctrl,
     modes: ['picker', ...LIVE_OR_DONE, 'replay'],
     footer: () => 'c challenge',
-    help: 'you are the scheduler: make the bank lose a deposit by hand (2 agents, 1 deposit each), then see the explorer\'s witness and counts',
+    help: 'you are the scheduler: lose a deposit by hand, vs the explorer',
     priority: 5,
   },
   { action: 'help', keys: '?', match: (i) => i === '?', modes: ['picker', ...LIVE_OR_DONE, 'replay', 'challenge'], footer: () => '? help', help: 'this help (keys and the lane legend)', priority: 1 },

@@ -56,6 +56,13 @@ export const LANE_SYMBOL: Partial<Record<TraceEvent['action'], string>> = {
   crash: 'X',
 };
 
+/** The lane legend in words ("R read, W write, ..."), from the table the lanes are drawn with. */
+export function laneLegend(between = ' '): string {
+  return Object.entries(LANE_SYMBOL)
+    .map(([action, symbol]) => `${symbol}${between}${action}`)
+    .join(', ');
+}
+
 /**
  * The interleaving of the last `width` events, newest in the last column, each drawn
  * in the lane of the agent that did it. A lost update is drawn as '!' in its writer's lane.

@@ -10,6 +10,7 @@ import { formatDashboardSummary } from '../report.js';
 import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/config.js';
 import { Simulation } from '../sim/simulation.js';
 import { App } from './App.js';
+import { tourOffer } from './first-launch.js';
 import type { RunHandle } from './model.js';
 import type { StartOptions } from './use-runs.js';
 
@@ -84,7 +85,7 @@ export async function runDashboard(cmd: Command, make: MakeRun = (config) => new
     const onSigterm = (): void => leave(143);
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
-    const instance = render(<App start={start} scenario={scenarioGiven || cmd.given.includes('sync') || replay ? cmd.config.scenario : null} replay={replay} onExit={leave} />, {
+    const instance = render(<App start={start} scenario={scenarioGiven || cmd.given.includes('sync') || replay ? cmd.config.scenario : null} replay={replay} onExit={leave} {...tourOffer()} />, {
       exitOnCtrlC: false, // we handle Ctrl-C: terminate the workers, then exit 130
       maxFps: 15,
       // ink 6.8's incremental renderer returns the cursor one line short when a frame ends with

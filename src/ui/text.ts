@@ -180,7 +180,9 @@ export function scenarioText(s: Snapshot, width: number): Segment[] {
       return room >= 2 ? [lowest, { text: label, color: 'blue' }, { text: names(agentsIn(s, ['waiting for funds']), room) }] : [lowest];
     }
     case 'tellers': {
-      const serving = agentsIn(s, ['serving']);
+      // A customer enters ('serving'), then is served for its time at the window ('in window'):
+      // both are at a teller window; the service time is nearly all of it.
+      const serving = agentsIn(s, ['serving', 'in window']);
       const over = s.servingMax > s.permits;
       const max: Segment = { text: `max ${s.servingMax}/${s.permits}`, color: over ? 'red' : 'green', bold: over };
       const slot = Math.max(...s.agents.map((a) => a.name.length));

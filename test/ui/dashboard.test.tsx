@@ -136,7 +136,8 @@ describe('dashboard frames', () => {
       scenario: 'tellers',
       permits: 2,
       servingMax: 2,
-      agents: new FakeRun('none').snap.agents.map((a, i) => ({ ...a, name: `C${i + 1}`, state: i < 2 ? 'serving' : 'waiting for lock' })),
+      // C1 has just entered; C2 is being served (its time at the window): both are at a window.
+      agents: new FakeRun('none').snap.agents.map((a, i) => ({ ...a, name: `C${i + 1}`, state: i === 0 ? 'serving' : i === 1 ? 'in window' : 'waiting for lock' })),
     });
     const { app } = await mounted([condition, tellers]);
     await until(() => /parked/.test(app.lastFrame() ?? ''));

@@ -1,4 +1,4 @@
-import { preset, type Strategy } from '../../src/sim/config.js';
+import { preset, type ScenarioName, type Strategy } from '../../src/sim/config.js';
 import type { AgentSnapshot, Snapshot } from '../../src/sim/simulation.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 import type { RunHandle } from '../../src/ui/model.js';
@@ -10,8 +10,8 @@ export class FakeRun implements RunHandle {
   readonly calls: string[] = [];
   snap: Snapshot;
   evts: TraceEvent[] = [];
-  constructor(sync: Strategy, overrides: Partial<Snapshot> = {}) {
-    this.config = { ...preset('race'), sync, depositors: 3 };
+  constructor(sync: Strategy, overrides: Partial<Snapshot> = {}, scenario: ScenarioName = 'race') {
+    this.config = { ...preset(scenario), sync, depositors: 3 };
     const agent = (name: string, state: AgentSnapshot['state']): AgentSnapshot => ({
       name,
       role: 'depositor',

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End to end, as a person would: the built CLI in a real terminal (a tmux pane), keys sent with
@@ -9,6 +12,8 @@ const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, 
 const screen = (): string => tmux('capture-pane', '-p', '-t', 'e2e');
 const keys = (...k: string[]): void => void tmux('send-keys', '-t', 'e2e', ...k);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The dashboard remembers that it offered the tour: here, in a fresh directory, never the real home.
+const STATE_HOME = mkdtempSync(join(tmpdir(), 'bank-sim-e2e-state-'));
 
 async function waitFor(what: string, check: (s: string) => boolean, ms = 15_000): Promise<string> {
   const end = Date.now() + ms;
@@ -34,7 +39,7 @@ async function shellSane(tag: number): Promise<void> {
 describe('the dashboard in a real terminal (tmux)', () => {
   beforeAll(() => {
     tmux('new-session', '-d', '-s', 'e2e', '-x', '80', '-y', '24', 'bash --norc --noprofile');
-    keys(`cd ${process.cwd()} && PS1='$ ' && clear`, 'Enter');
+    keys(`cd ${process.cwd()} && export XDG_STATE_HOME=${STATE_HOME} && PS1='$ ' && clear`, 'Enter');
   });
   afterAll(() => {
     try {
@@ -42,6 +47,24 @@ describe('the dashboard in a real terminal (tmux)', () => {
     } catch {
       /* already gone */
     }
+    rmSync(STATE_HOME, { recursive: true, force: true });
+  });
+
+  it('80x24: the first launch offers the guided tour in the picker, the second does not', async () => {
+    keys('node dist/cli.js; echo EXIT=$?', 'Enter');
+    const first = await waitFor('the picker', (s) => /pick a scenario/.test(s));
+    expect(first).toMatch(/New here\? Press t for the guided tour/);
+    keys('q');
+    await waitFor('the shell', (x) => /EXIT=0/.test(x));
+    expect(existsSync(join(STATE_HOME, 'bank-sim', 'state.json'))).toBe(true);
+    keys('clear', 'Enter');
+    keys('node dist/cli.js; echo EXIT=$?', 'Enter');
+    const second = await waitFor('the picker', (s) => /pick a scenario/.test(s));
+    expect(second).not.toMatch(/New here/);
+    expect(second).toMatch(/t tour/);
+    keys('q');
+    await waitFor('the shell', (x) => /EXIT=0/.test(x));
+    keys('clear', 'Enter');
   });
 
   it('80x24: s 1 2 1 2 on the race shows the whole lost-update story and the lanes of A and B, nothing cut', async () => {
