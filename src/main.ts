@@ -1,9 +1,9 @@
 /** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
-import { readFileSync } from 'node:fs';
 import { parse, UsageError, type Command } from './args.js';
 import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
 import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trace-file.js';
 import { commandHelp } from './usage.js';
+import { version } from './version.js';
 import { exploreCommand, planReplay, replayCommand } from './explore-cmd.js';
 import { runTrials } from './sim/trials.js';
 import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
@@ -174,7 +174,3 @@ async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
   return cmd.check && result.forbidden > 0 ? EXIT.VIOLATED : EXIT.OK;
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}

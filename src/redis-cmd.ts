@@ -6,7 +6,7 @@
  */
 import chalk from 'chalk';
 import type { Command } from './args.js';
-import { formatCompare, formatRun, formatTrials, type CompareRow } from './report.js';
+import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
 import type { SimConfig } from './sim/config.js';
 import { RedisSimulation } from './sim/redis/controller.js';
 import { connectRedis, disconnect } from './sim/redis/connect.js';
@@ -16,6 +16,7 @@ import type { Report } from './sim/simulation.js';
 import { summarize, type TrialOutcome } from './sim/trials.js';
 import { money } from './sim/trace.js';
 import { TraceWriter, type TraceFd } from './trace-file.js';
+import { version } from './version.js';
 
 const EXIT = { OK: 0, VIOLATED: 1, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 
@@ -92,7 +93,7 @@ async function run(cmd: Command, signal: AbortSignal, make: Make, traceFile: Tra
     return EXIT.FAILED;
   }
   if (cmd.json) {
-    process.stdout.write(`${JSON.stringify({ ...report, config: sim.config, agentNames: sim.names }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonReport(report, sim.config, version()), null, 2)}\n`);
   } else {
     process.stdout.write(`${formatRun(report, sim.config, sim.names, sim.events())}\n${formatRedis(report)}\n`);
   }
@@ -109,7 +110,10 @@ async function compare(cmd: Command, signal: AbortSignal, make: Make): Promise<n
     if (report.redis?.failure) break;
   }
   if (cmd.json) {
-    process.stdout.write(`${JSON.stringify({ scenario: cmd.config.scenario, config: cmd.config, results: rows.map((r) => ({ ...r.report })) }, null, 2)}\n`);
+    // The same shape as compare on shared memory (main.ts), each result with its redis facts.
+    const results = rows.map((r) => ({ label: r.label, ...jsonReport(r.report, { ...cmd.config, sync: r.report.sync }, version()), version: undefined, config: undefined }));
+    const ok = rows.every((r) => r.report.ok && !r.report.interrupted);
+    process.stdout.write(`${JSON.stringify({ version: version(), ok, scenario: cmd.config.scenario, config: cmd.config, results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${formatCompare(rows, cmd.config)}\n${chalk.dim(`  on Redis ${rows[0]?.report.redis?.url ?? ''}, agents as ${cmd.redis!.agentsOn}`)}\n`);
   }
@@ -146,7 +150,7 @@ async function trials(cmd: Command, signal: AbortSignal, make: Make): Promise<nu
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const durationMs = performance.now() - t0;
   const result = summarize(cmd.config, groups, { trials: done, expected: expected ?? null, durationMs, stride: 1, interrupted: signal.aborted });
-  process.stdout.write(cmd.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTrials(result)}\n`);
+  process.stdout.write(cmd.json ? `${JSON.stringify(jsonTrials(result, version()), null, 2)}\n` : `${formatTrials(result)}\n`);
   if (failure) {
     process.stderr.write(`bank-sim: trial ${done + 1} ended early: ${failure}\n`);
     return EXIT.FAILED;

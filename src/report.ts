@@ -192,8 +192,10 @@ export function jsonReport(r: Report, config: SimConfig, version: string): Recor
     deadlock: r.deadlock,
     crashed: r.crashed,
     accounts: r.accounts,
-    agents: r.agents.map((a) => ({ name: a.name, role: a.role, transactions: a.transactions, movedCents: a.movedCents, lockWaits: a.lockWaits, waitMs: round1(a.waitMs), retries: a.retries })),
+    // Agents as OS processes or remote agents (--store redis) also say where they ran.
+    agents: r.agents.map((a) => ({ name: a.name, role: a.role, transactions: a.transactions, movedCents: a.movedCents, lockWaits: a.lockWaits, waitMs: round1(a.waitMs), retries: a.retries, pid: a.pid, host: a.host })),
     config: { ...config, traceCapacity: undefined },
+    redis: r.redis,
   };
 }
 

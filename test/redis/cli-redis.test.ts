@@ -139,6 +139,12 @@ describe('a deadlock on Redis (built binary)', () => {
       expect(deadlockFacts(stdout)).toEqual(expected);
       const r = JSON.parse(stdout) as DeadlockJson;
       expect([r.redis!.deadlocks, r.redis!.lockLost]).toEqual([1, 0]); // found, not waited out
+      // One --json shape for both stores: every field of the shared-memory report, plus redis.
+      const keys = (json: string) => Object.keys(JSON.parse(json) as object).sort();
+      expect(keys(stdout)).toEqual([...keys(memory.stdout), 'redis'].sort());
+      const agentKeys = (json: string) => Object.keys((JSON.parse(json) as { agents: object[] }).agents[0]!).sort();
+      expect(agentKeys(stdout)).toEqual(expect.arrayContaining(agentKeys(memory.stdout)));
+      if (where === 'processes') expect((JSON.parse(stdout) as { agents: { pid: number }[] }).agents[0]!.pid).toBeGreaterThan(0);
     }
   });
 
