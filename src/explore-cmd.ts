@@ -5,7 +5,7 @@
 import type { Command } from './args.js';
 import type { SimConfig } from './sim/config.js';
 import { exploreJson, formatExplore, trialsKey, type ExploreView, type Measured } from './explore-report.js';
-import { formatRun } from './report.js';
+import { formatRun, jsonReport } from './report.js';
 import { agentCount } from './sim/config.js';
 import { UnsupportedProgram } from './sim/explore/agent-program.js';
 import { explore, type OutcomeResult } from './sim/explore/enumerate.js';
@@ -16,6 +16,7 @@ import { replay, ReplayStuck, sameOutcome, type ReplayPlan } from './sim/replay.
 
 export type { ReplayPlan };
 import { runTrials } from './sim/trials.js';
+import { version } from './version.js';
 
 const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 /** More agents than this make an exhaustive search pointless (and sleep sets use 31-bit masks). */
@@ -127,7 +128,7 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
   const matches = model ? sameOutcome(report, model) : null;
   if (cmd.json) {
     const predicted = model ? { balances: model.balances, violations: model.verdict.violations } : null;
-    process.stdout.write(`${JSON.stringify({ ...report, config: c, agentNames: sim.names, replay: { schedule: schedule.map((a) => agentNames[a]), complete, model: predicted, matches } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...jsonReport(report, c, version()), replay: { schedule: schedule.map((a) => agentNames[a]), complete, model: predicted, matches } }, null, 2)}\n`);
   } else {
     const names = schedule.map((a) => agentNames[a]).join(',');
     const note = !complete

@@ -18,6 +18,11 @@ describe('bank-sim explore / run --replay (built binary)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/final balance +\$1\.00/);
     expect(stdout).toMatch(/the model predicted \$1\.00: match/);
+    // --json: the run report every command gives (integer cents, ok, version), plus the replay.
+    const json = JSON.parse((await cli(['run', '--replay', 'A,B,B,A', '--json'])).stdout);
+    expect(json).toMatchObject({ ok: false, balance: 100, expected: 200, lostUpdates: 1, replay: { schedule: ['A', 'B', 'B', 'A'], complete: true, matches: true } });
+    expect(json.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.violations.map((v: { name: string }) => v.name)).toEqual(['balance']);
   });
 
   it('bad replay input exits 2 naming the step, before anything runs', async () => {
