@@ -46,14 +46,17 @@ export interface ConditionHandle extends Handle<'Condition'> {
  *              queued; the next mutex holder to meet it (notify, or enter when no slot is free)
  *              takes it out and frees it.
  * Invariant: a slot is in QUEUE exactly when it is WAITING, TIMED_OUT or CANCELLED, and at most
- * once. QUEUE, QUEUED and the FREE<->taken changes of a queued slot are written only with the
- * mutex held; without it there are only these compare-exchanges, none of which moves a slot in
- * or out of the queue:
- *   WAITING(o)   -> TIMED_OUT(o)   by o itself, when its deadline passes or its signal aborts
- *   WAITING(o), TIMED_OUT(o) -> CANCELLED, and SIGNALED(o) -> FREE (not queued)
+ * once. With the mutex held, QUEUE and QUEUED change together with the slot that joins or leaves
+ * the queue (FREE -> WAITING in enter, WAITING -> SIGNALED in notify, CANCELLED -> FREE in notify
+ * or enter, our own slot -> FREE in leave). Without the mutex there are only these
+ * compare-exchanges, none of which moves a slot in or out of the queue:
+ *   WAITING(o) -> TIMED_OUT(o)     by o itself, when its deadline passes or its signal aborts
+ *   WAITING(o), TIMED_OUT(o) -> CANCELLED, and SIGNALED(o) -> FREE
  *                                  by o when its re-acquire is canceled, or by o's recovery
- * So the slots in use are the waiters inside wait() plus CANCELLED ones that enter() can reclaim
- * at once: enter refuses a waiter only when maxWaiters live threads are waiting.
+ * (Freeing a SIGNALED slot without the mutex is safe: it is out of the queue, nobody else writes
+ * it, and a FREE slot is written only by the mutex holder.) So the slots in use are the waiters
+ * inside wait() plus CANCELLED ones that enter() reclaims when it finds no FREE slot: enter
+ * refuses a waiter only when maxWaiters live threads are waiting.
  *
  * Two compare-exchanges decide a timeout racing a notify: notify's WAITING(o) -> SIGNALED(o)
  * and o's WAITING(o) -> TIMED_OUT(o). Exactly one succeeds. If notify's does, the waiter returns
@@ -64,9 +67,9 @@ export interface ConditionHandle extends Handle<'Condition'> {
  * returns at once - no lost wake-up. A slot is FREE again only once its waiter has left it (or
  * died), so it is never reused under a thread that still looks at it.
  *
- * Two wake-ups are lost, as they must be: one given to a thread that dies before it holds the
- * mutex again, and one given to an async waiter whose re-acquire is then canceled (the caller
- * gets CanceledError). Neither can pass it on: passing it on needs the mutex.
+ * Two wake-ups are lost: one given to a thread that dies before it holds the mutex again, and
+ * one given to an async waiter whose re-acquire is then canceled (the caller gets CanceledError).
+ * Neither thread can pass its wake-up on: that needs the mutex.
  */
 const CAPACITY = 1;
 const QUEUED = 2;
@@ -78,8 +81,8 @@ const TIMED_OUT = 3;
 const CANCELLED = 4;
 const STATE_MASK = 7;
 const OWNER_SHIFT = 3; // owner tokens have 27 bits (lock-word.ts): 30 bits in all
-const stateOf = (slotValue: number): number => slotValue & STATE_MASK;
-const ownerOf = (slotValue: number): number => slotValue >>> OWNER_SHIFT;
+const stateOf = (value: number): number => value & STATE_MASK;
+const ownerOf = (value: number): number => value >>> OWNER_SHIFT;
 /** The value of a slot in `state` owned by the thread with `token`. */
 const slotValue = (state: number, token: number): number => (token << OWNER_SHIFT) | state;
 const DEFAULT_MAX_WAITERS = 128;
