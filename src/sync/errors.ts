@@ -49,6 +49,11 @@ export class InvalidHandleError extends SyncError {
   override readonly code = 'ERR_SYNC_INVALID_HANDLE';
 }
 
+/** A Condition already has `maxWaiters` threads waiting: one more cannot join them. */
+export class WaiterLimitError extends SyncError {
+  override readonly code = 'ERR_SYNC_WAITER_LIMIT';
+}
+
 /** A bounded Semaphore was released more times than it was acquired. */
 export class SemaphoreOverflowError extends SyncError {
   override readonly code = 'ERR_SYNC_SEMAPHORE_OVERFLOW';

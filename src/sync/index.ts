@@ -23,4 +23,5 @@ export {
   SemaphoreOverflowError,
   SyncError,
   TimeoutError,
+  WaiterLimitError,
 } from './errors.js';

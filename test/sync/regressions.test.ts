@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 /*
- * Four bugs found by adversarial testing (issue 11), each a script in test/fixtures/regress run
- * in its own process against the built library: exit 0 = right, 1 = the bug, and a process that
- * does not end by itself (bug 1) is killed at the deadline. Each failed on the code before
+ * Bugs found by adversarial testing (issue 11) and later, each a script in test/fixtures/regress
+ * run in its own process against the built library: exit 0 = right, 1 = the bug, and a process
+ * that does not end by itself (bug 1) is killed at the deadline. Each failed on the code before
  * its fix (checked by reverting src/sync).
  */
 function run(script: string, deadlineMs = 15_000): Promise<{ code: number | null; out: string }> {
@@ -39,6 +39,14 @@ describe('regressions (issue 11)', () => {
   it('4: Condition.waitAsync(timeout) holds the event loop until it times out', async () => {
     const r = await run('cond-waitasync-exit.mjs');
     expect(r.out).toMatch(/returned false/);
+    expect(r.code, r.out).toBe(0);
+  });
+});
+
+describe('regressions (Condition waiter ring)', () => {
+  it('5: timed-out waits do not use up maxWaiters (10 threads x 100 wait(5) on maxWaiters 16)', async () => {
+    const r = await run('cond-timed-out-waiters.mjs');
+    expect(r.out).toMatch(/none refused/);
     expect(r.code, r.out).toBe(0);
   });
 });
