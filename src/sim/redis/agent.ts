@@ -31,6 +31,8 @@ export class RedisHost implements Host {
   control = { c: CTRL.RUNNING as number, step: 0, w: 0 };
   readonly figures = { tx: 0, moved: 0, retries: 0, lockWaits: 0, waitUs: 0, nextStep: 0, beat: 0 };
   events: EventTuple[] = [];
+  /** The store's count of blocking waits and their time, published with the figures. */
+  waits: { count: number; us: number } | null = null;
   crashPending = 0;
   stallPending = 0;
   private stallNow = 0;
@@ -117,6 +119,7 @@ export class RedisHost implements Host {
     const batch = this.events;
     this.events = [];
     this.figures.beat++;
+    if (this.waits) Object.assign(this.figures, { lockWaits: this.waits.count, waitUs: this.waits.us });
     const multi = this.ctl.multi();
     if (batch.length) multi.xAdd(this.keys.events, '*', { b: JSON.stringify(batch) });
     multi.hSet(this.keys.agent(this.me), { state: this.state, ...this.figures });
@@ -169,6 +172,7 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
     if (!go || go.element === 'cancel') return null;
     const { start } = JSON.parse(go.element) as { start: number };
     const host = new RedisHost(me, spec, start, ctl, keys, options.left ?? (() => false));
+    host.waits = store.waits;
     const roles = rolesOf(c);
     options.onStart?.(`agent ${me + 1}`, roles.length);
     await host.flush();

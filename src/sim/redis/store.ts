@@ -90,6 +90,8 @@ export class RedisStore {
   readonly #watching = new Set<number>();
   readonly #held = new Map<number, Held>();
   #lost: Error | undefined;
+  /** Waits that blocked (a lock held elsewhere, no teller permit free, funds short) and the time they took, counted as the thread store counts them. */
+  readonly waits = { count: 0, us: 0 };
   /** The step in flight, if any (see perform). */
   #busy: Step['op'] | undefined;
 
@@ -206,8 +208,16 @@ export class RedisStore {
         await this.#unlock(step.lock);
         return undefined;
       case 'acquire': {
-        const got = await this.#client.blPop(k.permits, this.#blockMs / 1000);
-        if (!got) throw new RedisWaitTimeoutError(`agent ${this.agent}: no teller permit free within ${this.#blockMs} ms`);
+        // A free permit costs one LPOP; only a customer who finds none blocks (and counts a wait).
+        if ((await this.#client.lPop(k.permits)) === null) {
+          const t0 = performance.now();
+          try {
+            const got = await this.#client.blPop(k.permits, this.#blockMs / 1000);
+            if (!got) throw new RedisWaitTimeoutError(`agent ${this.agent}: no teller permit free within ${this.#blockMs} ms`);
+          } finally {
+            this.#waited(t0);
+          }
+        }
         this.#permits++;
         return undefined;
       }
@@ -215,9 +225,18 @@ export class RedisStore {
         this.#permits = Math.max(0, this.#permits - 1);
         await this.#client.multi().rPush(k.permits, '1').pExpire(k.permits, k.ttlMs).exec();
         return undefined;
-      case 'wait':
-        await this.#wait(step.account, step.amount);
+      case 'wait': {
+        // One wait, as on threads, although a monitor's waiter also waits to take its lock back.
+        const t0 = performance.now();
+        const { count, us } = this.waits;
+        try {
+          await this.#wait(step.account, step.amount);
+        } finally {
+          Object.assign(this.waits, { count, us });
+          this.#waited(t0);
+        }
         return undefined;
+      }
       case 'notifyAll':
         await NOTIFY_ALL.run(this.#client, [k.waiters], [k.ttlMs]);
         return undefined;
@@ -356,27 +375,38 @@ export class RedisStore {
     const k = this.keys;
     const token = lockToken(this.agent);
     const deadline = Date.now() + this.#blockMs;
-    let registered = false;
-    for (;;) {
-      const args = [token, this.#lockTtlMs, k.ttlMs, this.#fenced ? 1 : 0, this.agent, blocking ? n : '', registered ? 1 : 0];
-      const [ok, x] = (await LOCK.run(this.#client, [k.lock(n), k.fence, k.lockWaits, k.control], args)) as [number, number];
-      if (ok === 1) {
-        this.#held.set(n, { token, fence: x });
-        return true;
+    let blockedSince: number | null = null; // set once the lock was found held: from then on this is a wait
+    try {
+      for (;;) {
+        const registered = blockedSince !== null;
+        const args = [token, this.#lockTtlMs, k.ttlMs, this.#fenced ? 1 : 0, this.agent, blocking ? n : '', registered ? 1 : 0];
+        const [ok, x] = (await LOCK.run(this.#client, [k.lock(n), k.fence, k.lockWaits, k.control], args)) as [number, number];
+        if (ok === 1) {
+          this.#held.set(n, { token, fence: x });
+          return true;
+        }
+        if (ok === -1) throw new Abandoned(); // the run is stopping (or gave up on a deadlock): do not wait
+        if (!blocking) return false;
+        blockedSince ??= performance.now(); // the script recorded "this agent waits for lock n" (lockWaits)
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          await this.#client.hDel(k.lockWaits, String(this.agent));
+          throw new RedisWaitTimeoutError(`agent ${this.agent}: lock ${n} not free within ${this.#blockMs} ms`);
+        }
+        // Sleep in BLPOP until an unlock pushes to the wake list, or at most until the holder's
+        // lease runs out (x = its PTTL), then try again.
+        const ms = Math.max(1, Math.min(x > 0 ? x : 1, left, 1000));
+        await this.#client.blPop(k.lockWake(n), ms / 1000);
       }
-      if (ok === -1) throw new Abandoned(); // the run is stopping (or gave up on a deadlock): do not wait
-      if (!blocking) return false;
-      registered = true; // the script recorded "this agent waits for lock n" (lockWaits)
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        await this.#client.hDel(k.lockWaits, String(this.agent));
-        throw new RedisWaitTimeoutError(`agent ${this.agent}: lock ${n} not free within ${this.#blockMs} ms`);
-      }
-      // Sleep in BLPOP until an unlock pushes to the wake list, or at most until the holder's
-      // lease runs out (x = its PTTL), then try again.
-      const ms = Math.max(1, Math.min(x > 0 ? x : 1, left, 1000));
-      await this.#client.blPop(k.lockWake(n), ms / 1000);
+    } finally {
+      if (blockedSince !== null) this.#waited(blockedSince);
     }
+  }
+
+  /** Counts one wait that blocked since t0 (figures as on threads: lockWaits, waitUs). */
+  #waited(t0: number): void {
+    this.waits.count++;
+    this.waits.us += Math.round((performance.now() - t0) * 1000);
   }
 
   async #unlock(n: number): Promise<void> {
