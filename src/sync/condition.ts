@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import { clearInterval as realClearInterval, setInterval as realSetInterval } from 'node:timers';
-import { InvalidArgumentError, NotOwnerError, WaiterLimitError } from './errors.js';
+import { InvalidArgumentError, NotOwnerError, OwnerDiedError, WaiterLimitError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { LockBase, Mutex, type MutexHandle } from './mutex.js';
 import { RLock, type RLockHandle } from './rlock.js';
@@ -182,8 +182,9 @@ export class Condition implements Recoverable {
       try {
         this.mutex.lock(); // like Python, re-acquiring has no timeout: wait() returns holding it
       } finally {
-        // Even if lock() threw (OwnerDiedError leaves us holding it), give the slot back.
-        notified = this.finish(slot, depth);
+        // Even if lock() threw (OwnerDiedError leaves us holding it), give the slot back. Blocked
+        // in lock(), this thread ran nothing else: it holds the mutex exactly if lock() took it.
+        notified = this.finish(slot, depth, this.mutex.owner === threadId);
       }
     }
     return notified;
@@ -244,7 +245,9 @@ export class Condition implements Recoverable {
       try {
         await this.mutex.acquire();
       } catch (error) {
-        this.finish(slot, depth); // OwnerDiedError: we hold the mutex; cancel(): we do not
+        // OwnerDiedError: the acquire took the mutex; cancel(): it did not. Not the owner check:
+        // ownership is per thread, and another task of this thread may hold the mutex now.
+        this.finish(slot, depth, error instanceof OwnerDiedError);
         throw error;
       }
     }
@@ -358,10 +361,10 @@ export class Condition implements Recoverable {
     Atomics.compareExchange(this.cells, slot, slotValue(WAITING, SELF), slotValue(TIMED_OUT, SELF));
   }
 
-  // After the re-acquire, whether or not it succeeded: holding the mutex, leave normally;
-  // without it (the re-acquire was canceled) hand the slot to the next mutex holder to free.
-  private finish(slot: number, depth: number): boolean {
-    if (this.mutex.owner === threadId) return this.leave(slot, depth);
+  // After the re-acquire, whether or not it succeeded: if it took the mutex, leave normally;
+  // if not (it was canceled), hand the slot to the next mutex holder to free.
+  private finish(slot: number, depth: number, reacquired: boolean): boolean {
+    if (reacquired) return this.leave(slot, depth);
     this.orphan(slot, SELF);
     return false;
   }

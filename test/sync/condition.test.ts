@@ -129,6 +129,27 @@ describe('Condition', () => {
     expect(r.owner).toBe(null);
   });
 
+  it("a waitAsync whose re-acquire is canceled leaves alone the depth of another task's hold on the RLock", async () => {
+    // Ownership is per thread: while task B holds the RLock, the thread is its owner, so the
+    // canceled waiter A must not take B's hold for its own and write its saved depth into it.
+    const r = new RLock();
+    const c = new Condition(r, { maxWaiters: 1 });
+    r.lock();
+    r.lock(); // A waits two levels deep
+    const a = c.waitAsync(50);
+    const releaseB = await r.acquire(); // B takes the lock A let go of, one level
+    await eventually(() => c.waiting === 0, 5000, "A's timeout"); // A withdraws, then queues its re-acquire behind B
+    await sleep(0);
+    r.cancel(); // A's re-acquire is canceled
+    await expect(a).rejects.toThrow(/canceled/);
+    expect(r.depth).toBe(1); // B's hold, as B took it
+    releaseB();
+    expect(r.owner).toBe(null); // one release ends B's one-level hold
+    r.lock(); // and A's slot, the only one, was handed back: a new waiter gets it
+    expect(await c.waitAsync(1)).toBe(false);
+    r.unlock();
+  });
+
   it('Condition.from rebuilds its mutex in the other thread', async () => {
     const m = new Mutex();
     const c = new Condition(m);
