@@ -32,8 +32,9 @@ export interface ConditionHandle extends Handle<'Condition'> {
  *   0              magic
  *   1 CAPACITY     C = maxWaiters
  *   2 QUEUED       L, the length of the queue
- *   3 .. 3+C       QUEUE[0..L): the slot numbers of the queued waiters, oldest first
- *   3+C .. 3+2C    SLOT[s]: FREE (0), or owner<<3 | state. The owner is the waiter's thread
+ *   3 CHANGING     token of the mutex holder changing QUEUE right now, 0 if none (below)
+ *   4 .. 4+C       QUEUE[0..L): the slot numbers of the queued waiters, oldest first
+ *   4+C .. 4+2C    SLOT[s]: FREE (0), or owner<<3 | state. The owner is the waiter's thread
  *                  token (as in lock words), so watchWorker's recovery finds a dead thread's slots.
  *
  * Slot states, and who may change them:
@@ -67,13 +68,22 @@ export interface ConditionHandle extends Handle<'Condition'> {
  * returns at once - no lost wake-up. A slot is FREE again only once its waiter has left it (or
  * died), so it is never reused under a thread that still looks at it.
  *
+ * A thread can be terminated anywhere, also holding the mutex in the middle of a queue change
+ * (notify's sweep, enter, leave), which would leave QUEUE naming slots twice or slots that left
+ * it. So every such change is bracketed by CHANGING = own token ... 0, as a robust futex's
+ * list_op_pending: a mutex holder that finds CHANGING set finds a thread that died in the middle
+ * of one, and rebuilds QUEUE from the slots first - the surviving entries in their order, then
+ * any queued-state slot missing from it. Queued-state (WAITING, TIMED_OUT, CANCELLED) versus not
+ * (FREE, SIGNALED) is the one fact that no compare-exchange without the mutex changes.
+ *
  * Two wake-ups are lost: one given to a thread that dies before it holds the mutex again, and
  * one given to an async waiter whose re-acquire is then canceled (the caller gets CanceledError).
  * Neither thread can pass its wake-up on: that needs the mutex.
  */
 const CAPACITY = 1;
 const QUEUED = 2;
-const QUEUE = 3;
+const CHANGING = 3;
+const QUEUE = 4;
 const FREE = 0;
 const WAITING = 1;
 const SIGNALED = 2;
@@ -82,6 +92,8 @@ const CANCELLED = 4;
 const STATE_MASK = 7;
 const OWNER_SHIFT = 3; // owner tokens have 27 bits (lock-word.ts): 30 bits in all
 const stateOf = (value: number): number => value & STATE_MASK;
+/** In QUEUE (by the invariant): WAITING, TIMED_OUT or CANCELLED. */
+const isQueued = (value: number): boolean => value !== FREE && stateOf(value) !== SIGNALED;
 const ownerOf = (value: number): number => value >>> OWNER_SHIFT;
 /** The value of a slot in `state` owned by the thread with `token`. */
 const slotValue = (state: number, token: number): number => (token << OWNER_SHIFT) | state;
@@ -274,7 +286,9 @@ export class Condition implements Recoverable {
   notify(n = 1): void {
     checkInteger(n, 'Condition.notify: n', 0, Number.MAX_SAFE_INTEGER);
     this.requireHeld('notify');
+    this.beginChange();
     this.sweep(n);
+    this.endChange();
   }
 
   /** Wakes every waiting thread. Caller must hold the mutex. */
@@ -292,12 +306,14 @@ export class Condition implements Recoverable {
   // Holding the mutex: take a free slot, queue it, then release the mutex completely.
   private enter(what: string): { slot: number; depth: number } {
     this.requireHeld(what);
+    this.beginChange();
     let slot = this.freeSlot();
     if (slot < 0) {
       this.sweep(0); // frees the CANCELLED slots, if any
       slot = this.freeSlot();
     }
     if (slot < 0) {
+      this.endChange();
       const threads = this.capacity === 1 ? 'thread is' : 'threads are';
       throw new WaiterLimitError(
         `Condition.${what}: ${this.capacity} ${threads} already waiting, the most its maxWaiters ` +
@@ -310,6 +326,7 @@ export class Condition implements Recoverable {
     Atomics.store(this.cells, slot, slotValue(WAITING, SELF));
     Atomics.store(this.cells, QUEUE + queued, slot);
     Atomics.store(this.cells, QUEUED, queued + 1);
+    this.endChange();
     if (this.mutex instanceof RLock) return { slot, depth: this.mutex.releaseAll() };
     this.mutex.unlock();
     return { slot, depth: 1 };
@@ -373,6 +390,7 @@ export class Condition implements Recoverable {
   // did). True if a notify chose us.
   private leave(slot: number, depth: number): boolean {
     if (this.mutex instanceof RLock) this.mutex.restoreDepth(depth);
+    this.beginChange();
     const value = Atomics.load(this.cells, slot);
     if (value !== slotValue(SIGNALED, SELF)) {
       if (value !== slotValue(WAITING, SELF) && value !== slotValue(TIMED_OUT, SELF)) {
@@ -381,7 +399,41 @@ export class Condition implements Recoverable {
       this.unqueue(slot);
     }
     Atomics.store(this.cells, slot, FREE);
+    this.endChange();
     return value === slotValue(SIGNALED, SELF);
+  }
+
+  // Holding the mutex, before changing QUEUE: repair it if a thread died changing it (CHANGING is
+  // set only by a mutex holder, and cleared before it lets go), then say that we change it.
+  private beginChange(): void {
+    if (Atomics.load(this.cells, CHANGING) !== 0) this.rebuildQueue();
+    Atomics.store(this.cells, CHANGING, SELF);
+  }
+
+  private endChange(): void {
+    Atomics.store(this.cells, CHANGING, 0);
+  }
+
+  // Holding the mutex: QUEUE as the invariant wants it, from what a dead thread left - its entries
+  // of queued-state slots, each once and in their order, then the queued-state slots it lacks.
+  // Dying in here leaves CHANGING set, so the next holder starts again.
+  private rebuildQueue(): void {
+    const queued = Math.min(Math.max(Atomics.load(this.cells, QUEUED), 0), this.capacity);
+    const kept = new Uint8Array(this.capacity);
+    let length = 0;
+    const keep = (slot: number): void => {
+      kept[slot - this.slots] = 1;
+      Atomics.store(this.cells, QUEUE + length++, slot);
+    };
+    for (let i = 0; i < queued; i++) {
+      const slot = Atomics.load(this.cells, QUEUE + i);
+      const inRange = slot >= this.slots && slot < this.slots + this.capacity;
+      if (inRange && !kept[slot - this.slots] && isQueued(Atomics.load(this.cells, slot))) keep(slot);
+    }
+    for (let i = 0; i < this.capacity; i++) {
+      if (!kept[i] && isQueued(Atomics.load(this.cells, this.slots + i))) keep(this.slots + i);
+    }
+    Atomics.store(this.cells, QUEUED, length);
   }
 
   // Holding the mutex: remove a queued slot, keeping the others in order.
