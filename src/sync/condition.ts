@@ -245,12 +245,16 @@ export class Condition implements Recoverable {
         const timeout = remainingMs(deadline);
         if (timeout === 0 || signal?.aborted) {
           this.withdraw(slot);
+          // An abort leaves our Atomics.waitAsync pending on the slot (it cannot be canceled);
+          // untimed, it would stay there, holding memory, until some later notify of the slot.
+          // Only waits of this slot's owners ever sleep on it, all over: settle them now.
+          if (signal?.aborted) Atomics.notify(this.cells, slot);
           break;
         }
         const result = Atomics.waitAsync(this.cells, slot, mine, timeout);
         if (result.async) await raceAbort(result.value, signal);
-        // An abandoned waitAsync stays queued on the slot; notify wakes every sleeper on a
-        // slot, so it can never take the wake-up of the slot's next owner.
+        // Were an abandoned waitAsync still queued on the slot, it could not take the wake-up
+        // of the slot's next owner either: notify wakes every sleeper on a slot.
       }
     } finally {
       realClearInterval(hold);

@@ -150,6 +150,23 @@ describe('Condition', () => {
     r.unlock();
   });
 
+  it('an aborted waitAsync leaves no pending Atomics.waitAsync on its slot (200 aborted untimed waits)', async () => {
+    const c = new Condition(new Mutex(), { maxWaiters: 1 });
+    for (let i = 0; i < 200; i++) {
+      const release = await c.mutex.acquire();
+      const abort = new AbortController();
+      const waiting = c.waitAsync(undefined, { signal: abort.signal });
+      await Promise.resolve(); // asleep in Atomics.waitAsync on its slot
+      abort.abort();
+      expect(await waiting).toBe(false);
+      release();
+    }
+    // The one slot is cell 4 + maxWaiters (layout in condition.ts); notify returns how many slept
+    // on it. Before: all 200 waits, never settled, each holding memory until some notify came.
+    const slot = new Int32Array(c.handle.buffer, c.handle.byteOffset + (4 + 1) * 4, 1);
+    expect(Atomics.notify(slot, 0)).toBe(0);
+  });
+
   it('Condition.from rebuilds its mutex in the other thread', async () => {
     const m = new Mutex();
     const c = new Condition(m);
