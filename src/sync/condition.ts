@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import { clearInterval as realClearInterval, setInterval as realSetInterval } from 'node:timers';
-import { InvalidArgumentError, NotOwnerError, WaiterLimitError } from './errors.js';
+import { InvalidArgumentError, NotOwnerError, OwnerDiedError, WaiterLimitError } from './errors.js';
 import { allocate, attach, type Handle } from './layout.js';
 import { LockBase, Mutex, type MutexHandle } from './mutex.js';
 import { RLock, type RLockHandle } from './rlock.js';
@@ -32,8 +32,9 @@ export interface ConditionHandle extends Handle<'Condition'> {
  *   0              magic
  *   1 CAPACITY     C = maxWaiters
  *   2 QUEUED       L, the length of the queue
- *   3 .. 3+C       QUEUE[0..L): the slot numbers of the queued waiters, oldest first
- *   3+C .. 3+2C    SLOT[s]: FREE (0), or owner<<3 | state. The owner is the waiter's thread
+ *   3 CHANGING     token of the mutex holder changing QUEUE right now, 0 if none (below)
+ *   4 .. 4+C       QUEUE[0..L): the slot numbers of the queued waiters, oldest first
+ *   4+C .. 4+2C    SLOT[s]: FREE (0), or owner<<3 | state. The owner is the waiter's thread
  *                  token (as in lock words), so watchWorker's recovery finds a dead thread's slots.
  *
  * Slot states, and who may change them:
@@ -67,13 +68,22 @@ export interface ConditionHandle extends Handle<'Condition'> {
  * returns at once - no lost wake-up. A slot is FREE again only once its waiter has left it (or
  * died), so it is never reused under a thread that still looks at it.
  *
+ * A thread can be terminated anywhere, also holding the mutex in the middle of a queue change
+ * (notify's sweep, enter, leave), which would leave QUEUE naming slots twice or slots that left
+ * it. So every such change is bracketed by CHANGING = own token ... 0, as a robust futex's
+ * list_op_pending: a mutex holder that finds CHANGING set finds a thread that died in the middle
+ * of one, and rebuilds QUEUE from the slots first - the surviving entries in their order, then
+ * any queued-state slot missing from it. Queued-state (WAITING, TIMED_OUT, CANCELLED) versus not
+ * (FREE, SIGNALED) is the one fact that no compare-exchange without the mutex changes.
+ *
  * Two wake-ups are lost: one given to a thread that dies before it holds the mutex again, and
  * one given to an async waiter whose re-acquire is then canceled (the caller gets CanceledError).
  * Neither thread can pass its wake-up on: that needs the mutex.
  */
 const CAPACITY = 1;
 const QUEUED = 2;
-const QUEUE = 3;
+const CHANGING = 3;
+const QUEUE = 4;
 const FREE = 0;
 const WAITING = 1;
 const SIGNALED = 2;
@@ -82,6 +92,8 @@ const CANCELLED = 4;
 const STATE_MASK = 7;
 const OWNER_SHIFT = 3; // owner tokens have 27 bits (lock-word.ts): 30 bits in all
 const stateOf = (value: number): number => value & STATE_MASK;
+/** In QUEUE (by the invariant): WAITING, TIMED_OUT or CANCELLED. */
+const isQueued = (value: number): boolean => value !== FREE && stateOf(value) !== SIGNALED;
 const ownerOf = (value: number): number => value >>> OWNER_SHIFT;
 /** The value of a slot in `state` owned by the thread with `token`. */
 const slotValue = (state: number, token: number): number => (token << OWNER_SHIFT) | state;
@@ -182,8 +194,9 @@ export class Condition implements Recoverable {
       try {
         this.mutex.lock(); // like Python, re-acquiring has no timeout: wait() returns holding it
       } finally {
-        // Even if lock() threw (OwnerDiedError leaves us holding it), give the slot back.
-        notified = this.finish(slot, depth);
+        // Even if lock() threw (OwnerDiedError leaves us holding it), give the slot back. Blocked
+        // in lock(), this thread ran nothing else: it holds the mutex exactly if lock() took it.
+        notified = this.finish(slot, depth, this.mutex.owner === threadId);
       }
     }
     return notified;
@@ -232,19 +245,25 @@ export class Condition implements Recoverable {
         const timeout = remainingMs(deadline);
         if (timeout === 0 || signal?.aborted) {
           this.withdraw(slot);
+          // An abort leaves our Atomics.waitAsync pending on the slot (it cannot be canceled);
+          // untimed, it would stay there, holding memory, until some later notify of the slot.
+          // Only waits of this slot's owners ever sleep on it, all over: settle them now.
+          if (signal?.aborted) Atomics.notify(this.cells, slot);
           break;
         }
         const result = Atomics.waitAsync(this.cells, slot, mine, timeout);
         if (result.async) await raceAbort(result.value, signal);
-        // An abandoned waitAsync stays queued on the slot; notify wakes every sleeper on a
-        // slot, so it can never take the wake-up of the slot's next owner.
+        // Were an abandoned waitAsync still queued on the slot, it could not take the wake-up
+        // of the slot's next owner either: notify wakes every sleeper on a slot.
       }
     } finally {
       realClearInterval(hold);
       try {
         await this.mutex.acquire();
       } catch (error) {
-        this.finish(slot, depth); // OwnerDiedError: we hold the mutex; cancel(): we do not
+        // OwnerDiedError: the acquire took the mutex; cancel(): it did not. Not the owner check:
+        // ownership is per thread, and another task of this thread may hold the mutex now.
+        this.finish(slot, depth, error instanceof OwnerDiedError);
         throw error;
       }
     }
@@ -271,7 +290,9 @@ export class Condition implements Recoverable {
   notify(n = 1): void {
     checkInteger(n, 'Condition.notify: n', 0, Number.MAX_SAFE_INTEGER);
     this.requireHeld('notify');
+    this.beginChange();
     this.sweep(n);
+    this.endChange();
   }
 
   /** Wakes every waiting thread. Caller must hold the mutex. */
@@ -289,12 +310,14 @@ export class Condition implements Recoverable {
   // Holding the mutex: take a free slot, queue it, then release the mutex completely.
   private enter(what: string): { slot: number; depth: number } {
     this.requireHeld(what);
+    this.beginChange();
     let slot = this.freeSlot();
     if (slot < 0) {
       this.sweep(0); // frees the CANCELLED slots, if any
       slot = this.freeSlot();
     }
     if (slot < 0) {
+      this.endChange();
       const threads = this.capacity === 1 ? 'thread is' : 'threads are';
       throw new WaiterLimitError(
         `Condition.${what}: ${this.capacity} ${threads} already waiting, the most its maxWaiters ` +
@@ -307,6 +330,7 @@ export class Condition implements Recoverable {
     Atomics.store(this.cells, slot, slotValue(WAITING, SELF));
     Atomics.store(this.cells, QUEUE + queued, slot);
     Atomics.store(this.cells, QUEUED, queued + 1);
+    this.endChange();
     if (this.mutex instanceof RLock) return { slot, depth: this.mutex.releaseAll() };
     this.mutex.unlock();
     return { slot, depth: 1 };
@@ -358,10 +382,10 @@ export class Condition implements Recoverable {
     Atomics.compareExchange(this.cells, slot, slotValue(WAITING, SELF), slotValue(TIMED_OUT, SELF));
   }
 
-  // After the re-acquire, whether or not it succeeded: holding the mutex, leave normally;
-  // without it (the re-acquire was canceled) hand the slot to the next mutex holder to free.
-  private finish(slot: number, depth: number): boolean {
-    if (this.mutex.owner === threadId) return this.leave(slot, depth);
+  // After the re-acquire, whether or not it succeeded: if it took the mutex, leave normally;
+  // if not (it was canceled), hand the slot to the next mutex holder to free.
+  private finish(slot: number, depth: number, reacquired: boolean): boolean {
+    if (reacquired) return this.leave(slot, depth);
     this.orphan(slot, SELF);
     return false;
   }
@@ -370,6 +394,7 @@ export class Condition implements Recoverable {
   // did). True if a notify chose us.
   private leave(slot: number, depth: number): boolean {
     if (this.mutex instanceof RLock) this.mutex.restoreDepth(depth);
+    this.beginChange();
     const value = Atomics.load(this.cells, slot);
     if (value !== slotValue(SIGNALED, SELF)) {
       if (value !== slotValue(WAITING, SELF) && value !== slotValue(TIMED_OUT, SELF)) {
@@ -378,7 +403,41 @@ export class Condition implements Recoverable {
       this.unqueue(slot);
     }
     Atomics.store(this.cells, slot, FREE);
+    this.endChange();
     return value === slotValue(SIGNALED, SELF);
+  }
+
+  // Holding the mutex, before changing QUEUE: repair it if a thread died changing it (CHANGING is
+  // set only by a mutex holder, and cleared before it lets go), then say that we change it.
+  private beginChange(): void {
+    if (Atomics.load(this.cells, CHANGING) !== 0) this.rebuildQueue();
+    Atomics.store(this.cells, CHANGING, SELF);
+  }
+
+  private endChange(): void {
+    Atomics.store(this.cells, CHANGING, 0);
+  }
+
+  // Holding the mutex: QUEUE as the invariant wants it, from what a dead thread left - its entries
+  // of queued-state slots, each once and in their order, then the queued-state slots it lacks.
+  // Dying in here leaves CHANGING set, so the next holder starts again.
+  private rebuildQueue(): void {
+    const queued = Math.min(Math.max(Atomics.load(this.cells, QUEUED), 0), this.capacity);
+    const kept = new Uint8Array(this.capacity);
+    let length = 0;
+    const keep = (slot: number): void => {
+      kept[slot - this.slots] = 1;
+      Atomics.store(this.cells, QUEUE + length++, slot);
+    };
+    for (let i = 0; i < queued; i++) {
+      const slot = Atomics.load(this.cells, QUEUE + i);
+      const inRange = slot >= this.slots && slot < this.slots + this.capacity;
+      if (inRange && !kept[slot - this.slots] && isQueued(Atomics.load(this.cells, slot))) keep(slot);
+    }
+    for (let i = 0; i < this.capacity; i++) {
+      if (!kept[i] && isQueued(Atomics.load(this.cells, this.slots + i))) keep(this.slots + i);
+    }
+    Atomics.store(this.cells, QUEUED, length);
   }
 
   // Holding the mutex: remove a queued slot, keeping the others in order.

@@ -129,6 +129,44 @@ describe('Condition', () => {
     expect(r.owner).toBe(null);
   });
 
+  it("a waitAsync whose re-acquire is canceled leaves alone the depth of another task's hold on the RLock", async () => {
+    // Ownership is per thread: while task B holds the RLock, the thread is its owner, so the
+    // canceled waiter A must not take B's hold for its own and write its saved depth into it.
+    const r = new RLock();
+    const c = new Condition(r, { maxWaiters: 1 });
+    r.lock();
+    r.lock(); // A waits two levels deep
+    const a = c.waitAsync(50);
+    const releaseB = await r.acquire(); // B takes the lock A let go of, one level
+    await eventually(() => c.waiting === 0, 5000, "A's timeout"); // A withdraws, then queues its re-acquire behind B
+    await sleep(0);
+    r.cancel(); // A's re-acquire is canceled
+    await expect(a).rejects.toThrow(/canceled/);
+    expect(r.depth).toBe(1); // B's hold, as B took it
+    releaseB();
+    expect(r.owner).toBe(null); // one release ends B's one-level hold
+    r.lock(); // and A's slot, the only one, was handed back: a new waiter gets it
+    expect(await c.waitAsync(1)).toBe(false);
+    r.unlock();
+  });
+
+  it('an aborted waitAsync leaves no pending Atomics.waitAsync on its slot (200 aborted untimed waits)', async () => {
+    const c = new Condition(new Mutex(), { maxWaiters: 1 });
+    for (let i = 0; i < 200; i++) {
+      const release = await c.mutex.acquire();
+      const abort = new AbortController();
+      const waiting = c.waitAsync(undefined, { signal: abort.signal });
+      await Promise.resolve(); // asleep in Atomics.waitAsync on its slot
+      abort.abort();
+      expect(await waiting).toBe(false);
+      release();
+    }
+    // The one slot is cell 4 + maxWaiters (layout in condition.ts); notify returns how many slept
+    // on it. Before: all 200 waits, never settled, each holding memory until some notify came.
+    const slot = new Int32Array(c.handle.buffer, c.handle.byteOffset + (4 + 1) * 4, 1);
+    expect(Atomics.notify(slot, 0)).toBe(0);
+  });
+
   it('Condition.from rebuilds its mutex in the other thread', async () => {
     const m = new Mutex();
     const c = new Condition(m);

@@ -49,4 +49,10 @@ describe('regressions (Condition waiter ring)', () => {
     expect(r.out).toMatch(/none refused/);
     expect(r.code, r.out).toBe(0);
   });
+
+  it('6: a notifier terminated inside notify() leaves the queue repairable: the next waiter is accepted, FIFO kept', async () => {
+    const r = await run('cond-notifier-killed.mjs');
+    expect(r.out).toMatch(/all woken in order a,b,c,d/);
+    expect(r.code, r.out).toBe(0);
+  });
 });
