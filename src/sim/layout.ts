@@ -142,16 +142,16 @@ export function addend(delta: number): bigint {
 // thread. Together they added about 25 ns to a clock read of about 60 ns on the 2-core bench VM.
 const TIME_ORIGIN = performance.timeOrigin;
 
-/** `bytes` rounded up to whole LINEs, leaving at least 64 bytes free at the end. */
-function padded(bytes: number): number {
-  return Math.ceil((bytes + 64) / LINE) * LINE;
+/** Bytes of one slot: its words and cells, rounded up to whole LINEs with at least 64 bytes to spare. */
+function slotBytes(accounts: number): number {
+  const used = accounts * 8 + (SLOT_CELLS + accounts * ACCOUNT_CELLS) * 4;
+  return Math.ceil((used + 64) / LINE) * LINE;
 }
 
 export class Shared {
   readonly words: BigInt64Array;
   readonly cells: Int32Array;
   readonly start: Float64Array;
-  /** Bytes of one slot: its words, its cells, padding. */
   private readonly slotBytes: number;
   private readonly agentBase: number;
   readonly eventBase: number;
@@ -161,14 +161,13 @@ export class Shared {
     this.start = new Float64Array(buffer, START_BYTE, 1);
     this.words = new BigInt64Array(buffer);
     this.cells = new Int32Array(buffer);
-    this.slotBytes = padded(accounts * 8 + (SLOT_CELLS + accounts * ACCOUNT_CELLS) * 4);
+    this.slotBytes = slotBytes(accounts);
     this.agentBase = (HEADER_BYTES + slots * this.slotBytes) / 4;
     this.eventBase = this.agentBase + (agents * LINE) / 4;
   }
 
   static create(accounts: number, agents: number, traceCapacity: number, slots = 1): Shared {
-    const slotBytes = padded(accounts * 8 + (SLOT_CELLS + accounts * ACCOUNT_CELLS) * 4);
-    const buffer = new SharedArrayBuffer(HEADER_BYTES + slots * slotBytes + agents * LINE + traceCapacity * EVENT_SIZE * 4);
+    const buffer = new SharedArrayBuffer(HEADER_BYTES + slots * slotBytes(accounts) + agents * LINE + traceCapacity * EVENT_SIZE * 4);
     return new Shared({ buffer, accounts, agents, slots, traceCapacity });
   }
 
