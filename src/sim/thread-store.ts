@@ -3,6 +3,7 @@
  * primitives, for one agent on one worker thread. Blocking steps (lock, acquire, wait) sleep
  * in short slices so that a stop, or an abandoned trial, always gets them out.
  */
+import { performance } from 'node:perf_hooks'; // the binding, not the global's lazy getter (layout.ts)
 import { Condition, Mutex, RLock, Semaphore, type ConditionHandle, type MutexHandle, type RLockHandle, type SemaphoreHandle } from '../sync/index.js';
 import type { Strategy } from './config.js';
 import { A, ACCOUNT, addend, balanceOf, CONTROL, G, packWord, S, SLOT, versionOf, type Shared } from './layout.js';
