@@ -189,6 +189,8 @@ const cases = {
   },
   // UI overhead: the same run headless and with the dashboard rendering to an off-screen terminal.
   ui: async () => {
+    // React's production build, as the CLI loads it (src/cli.ts): the dashboard users get.
+    process.env.NODE_ENV ??= 'production';
     const { preset } = await import('../dist/sim/config.js');
     const { Simulation } = await import('../dist/sim/simulation.js');
     const config = { ...preset('race'), sync: 'mutex', depositors: p.agents, ops: p.ops, windowUs: 0, traceCapacity: 4096 };

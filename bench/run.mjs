@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --out FILE]: measures the sync primitives and the simulator
-// against the floor and their peers, side by side in one run, and writes a markdown table
-// (default docs/benchmarks.md). Each figure is the median of several runs (min-max beside it),
+// npm run bench [-- --quick] [-- --out FILE] [-- --only sim,dashboard]: measures the sync
+// primitives and the simulator against the floor and their peers, side by side in one run, and
+// writes a markdown table (default docs/benchmarks.md). --only runs the named sections alone
+// (SECTIONS below) and prints them, writing a file only when --out names one. Each figure is the median of several runs (min-max beside it),
 // each run in a fresh process, every process with the same V8 flags (--harmony-struct when this
 // Node has it, so ours and the native locks run in identical engines). Contended cases run
 // interleaved (ours, native, ours, ...) so that a noisy moment hits both. Benchmarks are not
@@ -13,16 +14,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+const SECTIONS = ['uncontended', 'contended', 'semaphore', 'condition', 'async', 'sim', 'dashboard', 'trials', 'explorer', 'redis'];
+const USAGE = `usage: npm run bench [-- --quick] [-- --out FILE] [-- --only ${SECTIONS.join(',')}]`;
 let args;
 try {
-  args = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } }).values;
+  args = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' } } }).values;
 } catch (error) {
-  process.stderr.write(`bench: ${error.message}\nusage: npm run bench [-- --quick] [-- --out FILE]\n`);
+  process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
   process.exit(2);
 }
+const only = args.only === undefined ? null : args.only.split(',').map((name) => name.trim());
+const unknown = only?.filter((name) => !SECTIONS.includes(name)) ?? [];
+if (only && (only.length === 0 || unknown.length > 0)) {
+  process.stderr.write(`bench: --only: unknown section '${unknown[0] ?? ''}'\n${USAGE}\n`);
+  process.exit(2);
+}
+/** Whether this run measures the section (all of them unless --only names some). */
+const runs = (section) => only === null || only.includes(section);
 const quick = args.quick ?? false;
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const out = args.out ?? join(root, 'docs', 'benchmarks.md');
+// A partial run (--only) is printed; it replaces a file only when --out names one.
+const out = args.out ?? (only ? null : join(root, 'docs', 'benchmarks.md'));
 const CASES = join(root, 'bench', 'cases.mjs');
 const REPEATS = quick ? 1 : 5;
 const CONTENDED_REPEATS = quick ? 1 : 7;
@@ -88,7 +100,7 @@ const t0 = Date.now();
 const loadAtStart = loadavg()[0];
 
 // 1. Uncontended lock + unlock on one thread.
-{
+if (runs('uncontended')) {
   const floor = measure('floor', { n: N }, 'ns');
   const rows = [
     ['raw CAS + store (the floor)', floor],
@@ -134,7 +146,7 @@ function interleaved(kinds, params) {
 }
 
 // 2. Contended: workers incrementing one counter under the lock, fixed time and fixed count.
-{
+if (runs('contended')) {
   const rows = [];
   const locks = [
     ['Mutex (barging)', 'mutex'],
@@ -170,7 +182,7 @@ function interleaved(kinds, params) {
 }
 
 // 3. Semaphore.
-{
+if (runs('semaphore')) {
   const rows = [];
   for (const [workers, permits] of quick ? [[2, 1]] : [[2, 1], [4, 2], [8, 3]]) {
     const m = measure('contended', { kind: 'semaphore', workers, permits, ms: MS }, 'opsPerSec');
@@ -180,7 +192,7 @@ function interleaved(kinds, params) {
 }
 
 // 4. Condition hand-off latency.
-{
+if (runs('condition')) {
   const n = quick ? 2_000 : 20_000;
   const ours = measure('pingpong', { n }, 'us');
   const native = measure('pingpong', { n, native: true }, 'us', { native: true });
@@ -197,7 +209,7 @@ function interleaved(kinds, params) {
 }
 
 // 5. The async (main-thread) path.
-{
+if (runs('async')) {
   const n = quick ? 20_000 : 500_000;
   const acquire = measure('asyncAcquire', { n }, 'ns');
   const acquireRef = measure('asyncAcquire', { n, lib: 'async-mutex' }, 'ns');
@@ -215,7 +227,7 @@ function interleaved(kinds, params) {
 }
 
 // 6. The simulator: race scenario, window 0.
-{
+if (runs('sim')) {
   const strategies = quick ? ['none', 'mutex'] : ['none', 'mutex', 'rlock', 'semaphore', 'condition', 'atomic', 'async', 'async-mutex'];
   const agentsList = quick ? [2] : [2, 4, 8];
   const ops = quick ? 2_000 : 50_000;
@@ -232,7 +244,7 @@ function interleaved(kinds, params) {
 }
 
 // 7. UI overhead: the same run headless and with the dashboard rendering off-screen.
-{
+if (runs('dashboard')) {
   const ops = quick ? 20_000 : 500_000;
   const pairs = quick ? 1 : 5;
   const off = [];
@@ -265,11 +277,17 @@ function script(name, extra = []) {
     timeout: 600_000,
   }).trim();
 }
-sections.push(script('trials.mjs'));
-process.stdout.write('.');
-sections.push(script('explore.mjs'));
-process.stdout.write('.');
-if (quick) {
+if (runs('trials')) {
+  sections.push(script('trials.mjs'));
+  process.stdout.write('.');
+}
+if (runs('explorer')) {
+  sections.push(script('explore.mjs'));
+  process.stdout.write('.');
+}
+if (!runs('redis')) {
+  // not asked for (--only)
+} else if (quick) {
   notes.push('Quick mode skips the Redis section (`npm run bench:redis` measures it alone).');
 } else if (spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-benchmark'], { stdio: 'ignore' }).status !== 0) {
   notes.push('redis-server or redis-benchmark is not installed: the Redis section is skipped.');
@@ -305,10 +323,11 @@ if (Object.keys(hangs).length) {
   );
 }
 const cpu = cpus();
+const flags = [quick ? '--quick' : '', only ? `--only ${only.join(',')}` : ''].filter(Boolean);
 const header = [
   '# Benchmarks',
   '',
-  `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node.js ${process.version}, ` +
+  `Written by \`npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node.js ${process.version}, ` +
     `${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}/${process.arch}.`,
   `Each figure: median of ${REPEATS} runs in fresh processes (min–max in brackets); the contended Mutex rows: ${CONTENDED_REPEATS} interleaved rounds; ` +
     `the simulator rows: ${SIM_REPEATS} runs; the dashboard: ${quick ? 1 : 5} alternating pairs${quick ? ' — QUICK MODE: tiny runs, figures are rough' : ''}. ` +
@@ -319,8 +338,12 @@ const header = [
   ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
 ];
 const markdown = `${header.join('\n')}\n\n${sections.join('\n\n')}\n`;
-mkdirSync(dirname(out), { recursive: true });
-const tmp = `${out}.${process.pid}.tmp`;
-writeFileSync(tmp, markdown);
-renameSync(tmp, out);
-process.stdout.write(`\n\n${markdown}\nwritten to ${out}\n`);
+if (out === null) {
+  process.stdout.write(`\n\n${markdown}\n(--only: not written to a file; --out FILE writes it)\n`);
+} else {
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, markdown);
+  renameSync(tmp, out);
+  process.stdout.write(`\n\n${markdown}\nwritten to ${out}\n`);
+}

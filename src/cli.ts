@@ -2,6 +2,11 @@
 // chalk (and ink's colours) ignore NO_COLOR: map it to FORCE_COLOR=0 before either is loaded,
 // which is why everything else is imported dynamically.
 if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+// React (under ink) picks its build when it is first loaded, the development one unless told
+// otherwise: it checks and times every component render (React 19 calls performance.measure for
+// each), which more than doubles the dashboard's cost per frame, paid on the main thread that
+// the agents share the cores with. A NODE_ENV the user set is kept.
+process.env.NODE_ENV ??= 'production';
 const { main } = await import('./main.js');
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

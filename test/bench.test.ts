@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,4 +34,26 @@ describe('npm run bench -- --quick', () => {
     expect(md).toMatch(/\| Mutex \(barging\) \| \d[\d,]*(\.\d+)? \(/); // 3 significant digits: 21.1, or 102 on a busy machine
     expect(md).toMatch(/Overhead: \*\*-?\d+\.\d%\*\*/);
   }, 90_000); // a quick bench runs every section once: about 20 s on an idle 2-core machine
+});
+
+describe('npm run bench -- --only', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['bench/run.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('measures only the named sections and prints them, writing no file', () => {
+    const { status, stdout } = run('--quick', '--only', 'sim');
+    expect(status).toBe(0);
+    expect(stdout).toContain('Written by `npm run bench -- --quick --only sim`');
+    expect(stdout).toContain('## Simulator: race scenario, window 0');
+    expect(stdout).not.toContain('## Uncontended');
+    expect(stdout).not.toContain('## Dashboard overhead');
+    expect(stdout).not.toMatch(/^written to /m);
+  }, 60_000);
+
+  it('refuses an unknown section with exit 2, naming it and the known ones, before measuring anything', () => {
+    const { status, stdout, stderr } = run('--only', 'sim,gui');
+    expect(status).toBe(2);
+    expect(stderr).toContain("--only: unknown section 'gui'");
+    expect(stderr).toContain('sim,dashboard');
+    expect(stdout).toBe('');
+  });
 });

@@ -65,6 +65,10 @@ export class SharedHost implements Host {
   }
 
   gate(step: Step): void | Promise<void> {
+    const c = this.cells;
+    // Running freely, the common case, costs three loads of a line nobody writes meanwhile
+    // (layout.ts); anything else (paused, stopping, abandoned, step mode) is decided below.
+    if ((Atomics.load(c, G.CONTROL) | Atomics.load(c, G.ABORT) | Atomics.load(c, G.STEP_MODE)) === 0) return;
     const wait = this.check(step);
     if (!wait) return;
     return (async () => {

@@ -21,8 +21,9 @@ export interface Tx {
 type Sub<T> = Generator<Step, T, unknown>;
 
 // Each step is a plain `yield`, its result cast to what that step gives back (StepResults):
-// one generator frame fewer per step than a helper would cost, on a path that runs millions of
-// times a second in trials.
+// every helper generator is one more frame that each of its steps resumes, on a path that runs
+// millions of times a second in trials. So `transaction` hands out the role's generator itself,
+// and a guard is a list of steps, not a generator.
 
 /** Strategies that guard a transaction with lock 0 (a Mutex, a Redis lock, async-mutex, ...). */
 const LOCKING: ReadonlySet<Strategy> = new Set<Strategy>(['mutex', 'condition', 'async-mutex', 'lock', 'fenced']);
@@ -43,54 +44,55 @@ function* casLoop(account: number, delta: number, watch: boolean): Sub<void> {
   }
 }
 
-/** Takes the strategy's guard: lock 0, the RLock twice, a semaphore permit, or nothing. */
-function* guard(strategy: Strategy): Sub<void> {
-  if (LOCKING.has(strategy)) {
-    yield { op: 'lock', lock: 0 };
-  } else if (strategy === 'rlock') {
-    // The deposit re-enters the lock through a nested "audit" step: fine for an RLock.
-    yield { op: 'lock', lock: 0 };
-    yield { op: 'lock', lock: 0 };
-  } else if (strategy === 'semaphore' || strategy === 'permits') {
-    yield { op: 'acquire' };
-  }
+/** A strategy's guard: the steps that take it, and the steps that let go of it. */
+interface Guard {
+  take: readonly Step[];
+  give: readonly Step[];
+}
+const LOCK_0: Step = { op: 'lock', lock: 0 };
+const UNLOCK_0: Step = { op: 'unlock', lock: 0 };
+const GUARDS = {
+  none: { take: [], give: [] },
+  lock: { take: [LOCK_0], give: [UNLOCK_0] },
+  // The deposit re-enters the lock through a nested "audit" step: fine for an RLock.
+  rlock: { take: [LOCK_0, LOCK_0], give: [UNLOCK_0, UNLOCK_0] },
+  permit: { take: [{ op: 'acquire' }], give: [{ op: 'release' }] },
+} satisfies Record<string, Guard>;
+
+/** Lock 0, the RLock twice, a semaphore permit, or nothing. */
+function guardOf(strategy: Strategy): Guard {
+  if (LOCKING.has(strategy)) return GUARDS.lock;
+  if (strategy === 'rlock') return GUARDS.rlock;
+  if (strategy === 'semaphore' || strategy === 'permits') return GUARDS.permit;
+  return GUARDS.none;
 }
 
-/** Lets go of what `guard` took. */
-function* unguard(strategy: Strategy): Sub<void> {
-  if (LOCKING.has(strategy)) {
-    yield { op: 'unlock', lock: 0 };
-  } else if (strategy === 'rlock') {
-    yield { op: 'unlock', lock: 0 };
-    yield { op: 'unlock', lock: 0 };
-  } else if (strategy === 'semaphore' || strategy === 'permits') {
-    yield { op: 'release' };
-  }
-}
-
-function* deposit(strategy: Strategy, amount: number): Sub<void> {
+function* deposit(strategy: Strategy, amount: number): Sub<number> {
   switch (strategy) {
     case 'atomic':
     case 'watch':
-      return yield* casLoop(0, amount, strategy === 'watch');
+      yield* casLoop(0, amount, strategy === 'watch');
+      return amount;
     case 'incrby':
     case 'lua':
       yield { op: 'add', account: 0, delta: amount };
-      return;
-    default:
+      return amount;
+    default: {
+      const guard = guardOf(strategy);
       // A write refused by fencing (its lock expired while it stalled) is tried again.
       for (;;) {
-        yield* guard(strategy);
+        for (const step of guard.take) yield step;
         const written = yield* readWindowWrite(0, amount);
         if (strategy === 'condition') yield { op: 'notifyAll' }; // withdrawers re-check
-        yield* unguard(strategy);
-        if (written) return;
+        for (const step of guard.give) yield step;
+        if (written) return amount;
       }
+    }
   }
 }
 
 /** Check-then-act: withdraw only if the balance covers it. */
-function* withdraw(strategy: Strategy, amount: number): Sub<void> {
+function* withdraw(strategy: Strategy, amount: number): Sub<number> {
   switch (strategy) {
     case 'condition':
     case 'lock':
@@ -107,12 +109,12 @@ function* withdraw(strategy: Strategy, amount: number): Sub<void> {
         yield { op: 'window' };
         const w = (yield { op: 'write', account: 0, seen, value: seen.value - amount }) as WriteResult;
         yield { op: 'unlock', lock: 0 };
-        if (!w.rejected) return;
+        if (!w.rejected) return amount;
       }
     case 'lua':
       // One script checks and writes: it never overdraws. Short: wait for a deposit, retry.
       while (!((yield { op: 'add', account: 0, delta: -amount, floor: 0 }) as StepResults['add']).ok) yield { op: 'wait', account: 0, amount };
-      return;
+      return amount;
     case 'watch':
       for (;;) {
         const seen = (yield { op: 'read', account: 0, watch: true }) as Seen;
@@ -121,7 +123,7 @@ function* withdraw(strategy: Strategy, amount: number): Sub<void> {
           continue;
         }
         yield { op: 'window' };
-        if ((yield { op: 'cas', account: 0, seen, value: seen.value - amount }) as boolean) return;
+        if ((yield { op: 'cas', account: 0, seen, value: seen.value - amount }) as boolean) return amount;
       }
     default: {
       // none / mutex / Redis locks: nothing to sleep on until funds arrive, so check, and if
@@ -139,7 +141,7 @@ function* withdraw(strategy: Strategy, amount: number): Sub<void> {
             yield { op: 'write', account: 0, seen: now, value: now.value - amount };
           }
           if (locked) yield { op: 'unlock', lock: 0 };
-          return;
+          return amount;
         }
         if (locked) yield { op: 'unlock', lock: 0 };
         yield { op: 'backoff', reason: 'poll' };
@@ -149,13 +151,15 @@ function* withdraw(strategy: Strategy, amount: number): Sub<void> {
 }
 
 /** A customer: waits for a teller window (or not), is served, leaves. */
-function* visitTeller(strategy: Strategy, amount: number): Sub<void> {
-  yield* guard(strategy);
+function* visitTeller(strategy: Strategy, amount: number): Sub<number> {
+  const guard = guardOf(strategy);
+  for (const step of guard.take) yield step;
   yield { op: 'enter' };
   yield { op: 'window' }; // being served
   yield { op: 'add', account: 0, delta: amount };
   yield { op: 'leave' };
-  yield* unguard(strategy);
+  for (const step of guard.give) yield step;
+  return amount;
 }
 
 /** Reads both balances, then writes both (a window between them when nothing guards them). */
@@ -168,13 +172,16 @@ function* move(from: number, to: number, amount: number, windowed: boolean): Sub
 }
 
 /** Moves money between two accounts, holding both accounts' locks (or none). */
-function* transfer(strategy: Strategy, order: LockOrder, from: number, to: number, amount: number): Sub<void> {
+function* transfer(strategy: Strategy, order: LockOrder, from: number, to: number, amount: number): Sub<number> {
   if (strategy === 'lua' || strategy === 'watch') {
     // One atomic action moves the money (a script, or MULTI/EXEC); no lock to order.
     yield { op: 'move', from, to, amount };
-    return;
+    return amount;
   }
-  if (strategy === 'none') return yield* move(from, to, amount, true);
+  if (strategy === 'none') {
+    yield* move(from, to, amount, true);
+    return amount;
+  }
   const [first, second] = order === 'global' ? [Math.min(from, to), Math.max(from, to)] : [from, to];
   for (;;) {
     yield { op: 'lock', lock: first };
@@ -191,27 +198,22 @@ function* transfer(strategy: Strategy, order: LockOrder, from: number, to: numbe
     yield* move(from, to, amount, false);
     yield { op: 'unlock', lock: second };
     yield { op: 'unlock', lock: first };
-    return;
+    return amount;
   }
 }
 
-/** The program of one transaction. */
-export function* transaction(strategy: Strategy, order: LockOrder, tx: Tx): Program {
+/** The program of one transaction: its role's generator, which returns the cents it moved. */
+export function transaction(strategy: Strategy, order: LockOrder, tx: Tx): Program {
   switch (tx.role) {
     case 'depositor':
-      yield* deposit(strategy, tx.amount);
-      break;
+      return deposit(strategy, tx.amount);
     case 'withdrawer':
-      yield* withdraw(strategy, tx.amount);
-      break;
+      return withdraw(strategy, tx.amount);
     case 'customer':
-      yield* visitTeller(strategy, tx.amount);
-      break;
+      return visitTeller(strategy, tx.amount);
     case 'transfer':
-      yield* transfer(strategy, order, tx.from, tx.to, tx.amount);
-      break;
+      return transfer(strategy, order, tx.from, tx.to, tx.amount);
   }
-  return tx.amount;
 }
 
 /** Draws one transaction's inputs for an agent of `role` from its seeded generator. */

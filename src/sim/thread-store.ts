@@ -3,6 +3,7 @@
  * primitives, for one agent on one worker thread. Blocking steps (lock, acquire, wait) sleep
  * in short slices so that a stop, or an abandoned trial, always gets them out.
  */
+import { performance } from 'node:perf_hooks'; // the binding, not the global's lazy getter (layout.ts)
 import { Condition, Mutex, RLock, Semaphore, type ConditionHandle, type MutexHandle, type RLockHandle, type SemaphoreHandle } from '../sync/index.js';
 import type { Strategy } from './config.js';
 import { A, ACCOUNT, addend, balanceOf, CONTROL, G, packWord, S, SLOT, versionOf, type Shared } from './layout.js';
@@ -28,6 +29,9 @@ export interface StepInfo {
   /** The lock that was taken had been held by an agent that died. */
   ownerDied?: boolean;
 }
+// Shared, never changed: no allocation per step.
+const NO_INFO: StepInfo = Object.freeze({});
+const OWNER_DIED: StepInfo = Object.freeze({ ownerDied: true });
 
 export class ThreadStore {
   private readonly locks: Mutex[];
@@ -36,10 +40,10 @@ export class ThreadStore {
   private readonly funds: Condition[];
   private readonly cells: Int32Array;
   private readonly words: BigInt64Array;
-  /** Locks this agent holds (lock index -> depth), released for it if its trial is abandoned. */
-  private readonly held = new Map<number, number>();
+  /** Locks this agent holds (depth by lock index), released for it if its trial is abandoned. */
+  private readonly held: number[] = [];
   slot = 0;
-  info: StepInfo = {};
+  info: StepInfo = NO_INFO;
   /** Told when a step is about to block on a lock (index) or a permit (-1). */
   onBlocked: (lock: number) => void = () => undefined;
 
@@ -89,7 +93,7 @@ export class ThreadStore {
   perform(step: Step): unknown {
     const slot = this.slot;
     const sh = this.shared;
-    this.info = {};
+    this.info = NO_INFO;
     switch (step.op) {
       case 'read': {
         const word = Atomics.load(this.words, sh.word(slot, step.account));
@@ -134,13 +138,13 @@ export class ThreadStore {
           this.onBlocked(step.lock);
           this.blockUntil(S['waiting for lock'], (ms) => lock.lock(ms), step.lock + 1);
         }
-        this.info = { ownerDied: lock.ownerDied };
-        this.held.set(step.lock, (this.held.get(step.lock) ?? 0) + 1);
+        if (lock.ownerDied) this.info = OWNER_DIED;
+        this.held[step.lock] = (this.held[step.lock] ?? 0) + 1;
         return undefined;
       }
       case 'tryLock': {
         const ok = this.lockObject(step.lock).tryLock();
-        if (ok) this.held.set(step.lock, (this.held.get(step.lock) ?? 0) + 1);
+        if (ok) this.held[step.lock] = (this.held[step.lock] ?? 0) + 1;
         else {
           Atomics.add(this.cells, sh.slot(slot, SLOT.RETRIES), 1);
           Atomics.add(this.cells, this.cell(A.RETRIES), 1);
@@ -149,9 +153,7 @@ export class ThreadStore {
       }
       case 'unlock': {
         this.lockObject(step.lock).unlock();
-        const depth = (this.held.get(step.lock) ?? 1) - 1;
-        if (depth > 0) this.held.set(step.lock, depth);
-        else this.held.delete(step.lock);
+        this.held[step.lock] = (this.held[step.lock] ?? 1) - 1;
         return undefined;
       }
       case 'acquire': {
@@ -215,8 +217,10 @@ export class ThreadStore {
 
   /** After an abandoned trial: let go of every lock and permit this agent still holds. */
   releaseAll(): void {
-    for (const [n, depth] of this.held) for (let i = 0; i < depth; i++) this.lockObject(n).unlock();
-    this.held.clear();
+    this.held.forEach((depth, n) => {
+      for (let i = 0; i < depth; i++) this.lockObject(n).unlock();
+    });
+    this.held.length = 0;
     const permits = Atomics.exchange(this.cells, this.cell(A.PERMITS), 0);
     if (permits > 0) this.semaphores[this.slot]!.release(permits);
   }
