@@ -14,8 +14,11 @@ import { drive, openRun, useRedisServer } from '../helpers/redis.js';
 const server = useRedisServer();
 const AGENTS = 4;
 const DEPOSITS = 20;
-const LOCK_TTL_MS = 100;
-const STALL_MS = 300;
+// A lease far longer than any ordinary hold (1 ms window + a few round trips), even on a loaded
+// machine: only the stalled holder's lease may expire. (At 100 ms, under a load average of 15,
+// an ordinary hold sometimes outlived its lease too.)
+const LOCK_TTL_MS = 500;
+const STALL_MS = 1500;
 
 async function stalled(strategy: 'lock' | 'fenced') {
   const fx = await openRun(server().url, AGENTS, { balances: [0] }, { lockTtlMs: LOCK_TTL_MS, fenced: strategy === 'fenced' });
