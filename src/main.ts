@@ -1,6 +1,6 @@
 /** Wiring: parse arguments, then run the dashboard (interactive terminal) or a headless command. */
 import { parse, UsageError, type Command } from './args.js';
-import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
+import { formatCompare, formatRun, formatTrials, jsonCompare, jsonReport, jsonTrials, type CompareRow } from './report.js';
 import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trace-file.js';
 import { commandHelp } from './usage.js';
 import { version } from './version.js';
@@ -154,9 +154,7 @@ async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
     rows.push({ label, report });
   }
   if (cmd.json) {
-    const results = rows.map((r) => ({ label: r.label, ...jsonReport(r.report, { ...cmd.config, sync: r.report.sync }, version()), version: undefined, config: undefined }));
-    const ok = rows.every((r) => r.report.ok && !r.report.interrupted);
-    process.stdout.write(`${JSON.stringify({ version: version(), ok, scenario: cmd.config.scenario, config: cmd.config, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonCompare(rows, cmd.config, version()), null, 2)}\n`);
   } else {
     process.stdout.write(`${formatCompare(rows, cmd.config)}\n`);
   }

@@ -6,7 +6,7 @@
  */
 import chalk from 'chalk';
 import type { Command } from './args.js';
-import { formatCompare, formatRun, formatTrials, jsonReport, jsonTrials, type CompareRow } from './report.js';
+import { formatCompare, formatRun, formatTrials, jsonCompare, jsonReport, jsonTrials, type CompareRow } from './report.js';
 import type { SimConfig } from './sim/config.js';
 import { RedisSimulation } from './sim/redis/controller.js';
 import { connectRedis, disconnect } from './sim/redis/connect.js';
@@ -110,10 +110,7 @@ async function compare(cmd: Command, signal: AbortSignal, make: Make): Promise<n
     if (report.redis?.failure) break;
   }
   if (cmd.json) {
-    // The same shape as compare on shared memory (main.ts), each result with its redis facts.
-    const results = rows.map((r) => ({ label: r.label, ...jsonReport(r.report, { ...cmd.config, sync: r.report.sync }, version()), version: undefined, config: undefined }));
-    const ok = rows.every((r) => r.report.ok && !r.report.interrupted);
-    process.stdout.write(`${JSON.stringify({ version: version(), ok, scenario: cmd.config.scenario, config: cmd.config, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonCompare(rows, cmd.config, version()), null, 2)}\n`);
   } else {
     process.stdout.write(`${formatCompare(rows, cmd.config)}\n${chalk.dim(`  on Redis ${rows[0]?.report.redis?.url ?? ''}, agents as ${cmd.redis!.agentsOn}`)}\n`);
   }

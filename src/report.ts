@@ -199,6 +199,13 @@ export function jsonReport(r: Report, config: SimConfig, version: string): Recor
   };
 }
 
+/** compare --json, on either store: each strategy's run report (redis facts included) under results. */
+export function jsonCompare(rows: CompareRow[], config: SimConfig, version: string): Record<string, unknown> {
+  const results = rows.map((r) => ({ label: r.label, ...jsonReport(r.report, { ...config, sync: r.report.sync }, version), version: undefined, config: undefined }));
+  const ok = rows.every((r) => r.report.ok && !r.report.interrupted);
+  return { version, ok, scenario: config.scenario, config, results };
+}
+
 export function jsonTrials(t: TrialsResult, version: string): Record<string, unknown> {
   return { version, ok: t.forbidden === 0 && !t.interrupted, ...t, durationMs: round1(t.durationMs), trialsPerSecond: Math.round(t.trialsPerSecond) };
 }
