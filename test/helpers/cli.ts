@@ -11,3 +11,15 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code
     });
   });
 }
+
+/**
+ * Runs a script of test/fixtures in its own process: exit code (null when killed at the
+ * deadline, for a process that does not end by itself) and its output.
+ */
+export function runFixture(script: string, deadlineMs = 15_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [new URL(`../fixtures/${script}`, import.meta.url).pathname], { timeout: deadlineMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, out: stdout + stderr }),
+    );
+  });
+}

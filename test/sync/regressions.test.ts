@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runFixture } from '../helpers/cli.js';
 
 /*
  * Bugs found by adversarial testing (issue 11) and later, each a script in test/fixtures/regress
@@ -7,16 +7,7 @@ import { describe, expect, it } from 'vitest';
  * that does not end by itself (bug 1) is killed at the deadline. Each failed on the code before
  * its fix (checked by reverting src/sync).
  */
-function run(script: string, deadlineMs = 15_000): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [new URL(`../fixtures/regress/${script}`, import.meta.url).pathname],
-      { timeout: deadlineMs, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, out: stdout + stderr }),
-    );
-  });
-}
+const run = (script: string, deadlineMs?: number) => runFixture(`regress/${script}`, deadlineMs);
 
 describe('regressions (issue 11)', () => {
   it('1: after cancel() the process can exit (no pump left holding the event loop)', async () => {
