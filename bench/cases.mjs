@@ -58,46 +58,56 @@ const cases = {
   // Uncontended lock+unlock on one thread, ns per pair.
   floor: () => {
     const c = new Int32Array(new SharedArrayBuffer(4));
-    return { ns: nsPerOp(p.n, (n) => {
-      for (let i = 0; i < n; i++) {
-        Atomics.compareExchange(c, 0, 0, 1);
-        Atomics.store(c, 0, 0);
-      }
-    }) };
+    return {
+      ns: nsPerOp(p.n, (n) => {
+        for (let i = 0; i < n; i++) {
+          Atomics.compareExchange(c, 0, 0, 1);
+          Atomics.store(c, 0, 0);
+        }
+      }),
+    };
   },
   mutex: () => {
     const m = new Mutex({ fair: p.fair ?? false });
-    return { ns: nsPerOp(p.n, (n) => {
-      for (let i = 0; i < n; i++) {
-        m.lock();
-        m.unlock();
-      }
-    }) };
+    return {
+      ns: nsPerOp(p.n, (n) => {
+        for (let i = 0; i < n; i++) {
+          m.lock();
+          m.unlock();
+        }
+      }),
+    };
   },
   rlock: () => {
     const m = new RLock();
-    return { ns: nsPerOp(p.n, (n) => {
-      for (let i = 0; i < n; i++) {
-        m.lock();
-        m.unlock();
-      }
-    }) };
+    return {
+      ns: nsPerOp(p.n, (n) => {
+        for (let i = 0; i < n; i++) {
+          m.lock();
+          m.unlock();
+        }
+      }),
+    };
   },
   native: () => {
     const m = new Atomics.Mutex();
     const noop = () => {};
-    return { ns: nsPerOp(p.n, (n) => {
-      for (let i = 0; i < n; i++) Atomics.Mutex.lock(m, noop);
-    }) };
+    return {
+      ns: nsPerOp(p.n, (n) => {
+        for (let i = 0; i < n; i++) Atomics.Mutex.lock(m, noop);
+      }),
+    };
   },
   semaphore: () => {
     const s = new Semaphore(1);
-    return { ns: nsPerOp(p.n, (n) => {
-      for (let i = 0; i < n; i++) {
-        s.acquireSync();
-        s.release();
-      }
-    }) };
+    return {
+      ns: nsPerOp(p.n, (n) => {
+        for (let i = 0; i < n; i++) {
+          s.acquireSync();
+          s.release();
+        }
+      }),
+    };
   },
   // Contended: workers incrementing one counter under the lock.
   contended: async () => {
@@ -111,9 +121,7 @@ const cases = {
   pingpong: async () => {
     const t0 = performance.now();
     const shared = controlBuffer();
-    const extra = p.native
-      ? { native: new Atomics.Mutex(), cond: new Atomics.Condition() }
-      : { handle: new Condition(new Mutex()).handle };
+    const extra = p.native ? { native: new Atomics.Mutex(), cond: new Atomics.Condition() } : { handle: new Condition(new Mutex()).handle };
     const kind = p.native ? 'native-pingpong' : 'pingpong';
     const ws = [0, 1].map((me) => new Worker(WORKER, { workerData: { kind, shared, me, iterations: p.n, ...extra } }));
     const ctl = new Int32Array(shared);

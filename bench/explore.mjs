@@ -30,13 +30,17 @@ for (const [name, config] of quick ? CASES.slice(0, 3) : CASES) {
   const runs = Array.from({ length: REPEATS }, () => explore(config));
   const r = runs[0];
   const ms = median(runs.map((x) => x.durationMs));
-  rows.push(`| ${name}${r.stopped ? ` (${r.stopped.message})` : ''} | ${n(r.interleavings)} | ${n(r.classes)} | ${r.outcomes.length} | ${n(r.states)} | ${ms.toFixed(ms < 10 ? 2 : 0)} | ${n((r.states * 1000) / ms)} |`);
+  rows.push(
+    `| ${name}${r.stopped ? ` (${r.stopped.message})` : ''} | ${n(r.interleavings)} | ${n(r.classes)} | ${r.outcomes.length} | ${n(r.states)} | ${ms.toFixed(ms < 10 ? 2 : 0)} | ${n((r.states * 1000) / ms)} |`,
+  );
   process.stderr.write('.');
 }
 process.stderr.write('\n');
 console.log(`## Explorer (\`bank-sim explore\`)`);
 console.log('');
-console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores); median of ${REPEATS} run${REPEATS > 1 ? 's' : ''} after a warm-up, one process. States: distinct model states expanded (both passes); states/s = states / time.`);
+console.log(
+  `Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores); median of ${REPEATS} run${REPEATS > 1 ? 's' : ''} after a warm-up, one process. States: distinct model states expanded (both passes); states/s = states / time.`,
+);
 console.log('');
 console.log('| case | interleavings | classes | outcomes | states | ms | states/s |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');

@@ -64,9 +64,7 @@ async function once(url, strategy) {
   const run = await RedisRun.open(url, keys);
   await run.init({ balances: [0] });
   const stores = await Promise.all(
-    Array.from({ length: AGENTS }, (_, i) =>
-      RedisStore.open(url, { agent: i, keys, fenced: strategy === 'fenced', addVia: strategy === 'lua' ? 'script' : 'incrby' }),
-    ),
+    Array.from({ length: AGENTS }, (_, i) => RedisStore.open(url, { agent: i, keys, fenced: strategy === 'fenced', addVia: strategy === 'lua' ? 'script' : 'incrby' })),
   );
   try {
     const t = performance.now();
@@ -87,9 +85,11 @@ async function bare(url) {
   const clients = await Promise.all(Array.from({ length: AGENTS }, () => connectRedis(url)));
   try {
     const t = performance.now();
-    await Promise.all(clients.map(async (c) => {
-      for (let i = 0; i < DEPOSITS; i++) await c.incrBy('bench:bare', 100);
-    }));
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = 0; i < DEPOSITS; i++) await c.incrBy('bench:bare', 100);
+      }),
+    );
     return { perSecond: (AGENTS * DEPOSITS) / ((performance.now() - t) / 1000), lost: 0, aborts: 0 };
   } finally {
     await clients[0].del('bench:bare');
@@ -120,7 +120,10 @@ let version = '?';
 try {
   version = /v=([\d.]+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? '?';
   const t0 = Date.now();
-  const ceil = stats(Array.from({ length: REPEATS }, () => ({ v: ceiling(server.port) })), 'v');
+  const ceil = stats(
+    Array.from({ length: REPEATS }, () => ({ v: ceiling(server.port) })),
+    'v',
+  );
   // Warm-up, discarded: the first runs in a fresh process pay for JIT compilation.
   await bare(server.url);
   for (const strategy of STRATEGIES) await once(server.url, strategy);

@@ -70,7 +70,10 @@ function runCase(name, params, { native = false } = {}) {
       return null;
     }
     // A failed case is a broken benchmark, not a slow one: say which, and stop (no half table).
-    const why = String(error.stderr ?? error.message).split('\n').find((l) => /Error/.test(l)) ?? error.message;
+    const why =
+      String(error.stderr ?? error.message)
+        .split('\n')
+        .find((l) => /Error/.test(l)) ?? error.message;
     process.stderr.write(`\nbench: case ${name} ${JSON.stringify(params)} failed: ${why.trim()}\n`);
     process.exit(1);
   }
@@ -114,7 +117,10 @@ if (runs('uncontended')) {
   if (pthread) rows.push(['C pthread_mutex (gcc -O2)', { median: pthread.ns, min: pthread.ns, max: pthread.ns }]);
   sections.push(
     '## Uncontended lock + unlock (ns per pair, lower is better)\n\n' +
-      table(['primitive', 'ns/op median (min–max)', 'vs floor'], rows.map(([label, m]) => [label, range(m, 1), ratio(m, floor)])),
+      table(
+        ['primitive', 'ns/op median (min–max)', 'vs floor'],
+        rows.map(([label, m]) => [label, range(m, 1), ratio(m, floor)]),
+      ),
   );
   var pthreadResult = pthread; // eslint-disable-line no-var
 }
@@ -159,7 +165,10 @@ if (runs('contended')) {
       [`${MS} ms`, { workers, ms: MS }],
       [`${COUNT / 1e6}M ops each`, { workers, count: COUNT }],
     ]) {
-      const results = interleaved(locks.map(([, kind]) => kind), params);
+      const results = interleaved(
+        locks.map(([, kind]) => kind),
+        params,
+      );
       for (const [label, kind] of locks) {
         const m = results[kind];
         const fairness = m == null ? 'n/a' : params.count ? `${(m.minShare * 100).toFixed(0)}%` : share(m);
@@ -176,7 +185,7 @@ if (runs('contended')) {
       '(equal sharing: 50% / 50% with 2 workers); a lock that lets one worker re-take it again and again scores high ' +
       'throughput with lopsided shares, so read the two together;\n' +
       `- fixed count (${COUNT.toLocaleString('en-US')} ops per worker): throughput is all ops over the time until the last worker ` +
-      'finished; fairness is the first finisher\'s time over the last one\'s (100%: they finished together).\n\n' +
+      "finished; fairness is the first finisher's time over the last one's (100%: they finished together).\n\n" +
       table(['workers', 'mode', 'lock', 'Mops/s median (min–max)', 'fairness (median run)', 'vs native'], rows),
   );
 }
@@ -184,7 +193,13 @@ if (runs('contended')) {
 // 3. Semaphore.
 if (runs('semaphore')) {
   const rows = [];
-  for (const [workers, permits] of quick ? [[2, 1]] : [[2, 1], [4, 2], [8, 3]]) {
+  for (const [workers, permits] of quick
+    ? [[2, 1]]
+    : [
+        [2, 1],
+        [4, 2],
+        [8, 3],
+      ]) {
     const m = measure('contended', { kind: 'semaphore', workers, permits, ms: MS }, 'opsPerSec');
     rows.push([`${workers} workers, Semaphore(${permits})`, range(mops(m), 2), share(m)]);
   }
@@ -199,12 +214,15 @@ if (runs('condition')) {
   sections.push(
     '## Condition ping-pong between two workers (µs per hand-off, lower is better)\n\n' +
       'Not like for like: our `Condition.wait` spins on its own slot for about 2,000 loads (10–15 µs) before it sleeps, ' +
-      'so a prompt notify usually finds the waiter awake; V8\'s native `Atomics.Condition.wait` goes to sleep at once, ' +
+      "so a prompt notify usually finds the waiter awake; V8's native `Atomics.Condition.wait` goes to sleep at once, " +
       'so each of its hand-offs pays a sleep and a wake-up. The figures compare a spinning hand-off with a sleeping one.\n\n' +
-      table(['condition', 'µs median (min–max)', 'vs native'], [
-        ['Condition + Mutex (this library)', range(ours, 2), ratio(ours, native)],
-        ['V8 native Atomics.Condition + Atomics.Mutex', range(native, 2), ratio(native, native)],
-      ]),
+      table(
+        ['condition', 'µs median (min–max)', 'vs native'],
+        [
+          ['Condition + Mutex (this library)', range(ours, 2), ratio(ours, native)],
+          ['V8 native Atomics.Condition + Atomics.Mutex', range(native, 2), ratio(native, native)],
+        ],
+      ),
   );
 }
 
@@ -218,11 +236,19 @@ if (runs('async')) {
   const wake = measure('asyncWake', { n: quick ? 50 : 500 }, 'us');
   sections.push(
     '## Async path on the main thread\n\n' +
-      table(['operation', 'this library', 'async-mutex (one thread only)', 'ratio'], [
-        ['`await acquire()` + release, uncontended (ns)', range(acquire, 0), range(acquireRef, 0), ratio(acquire, acquireRef)],
-        ['`runExclusive(fn)`, uncontended (ns)', range(exclusive, 0), range(exclusiveRef, 0), ratio(exclusive, exclusiveRef)],
-        ['wake-up: worker unlock → main `acquire()` resolves (µs, median of per-run medians; p90 ' + fmt(wake?.p90, 0) + ')', range(wake, 1), 'n/a (cannot wait for another thread)', ''],
-      ]),
+      table(
+        ['operation', 'this library', 'async-mutex (one thread only)', 'ratio'],
+        [
+          ['`await acquire()` + release, uncontended (ns)', range(acquire, 0), range(acquireRef, 0), ratio(acquire, acquireRef)],
+          ['`runExclusive(fn)`, uncontended (ns)', range(exclusive, 0), range(exclusiveRef, 0), ratio(exclusive, exclusiveRef)],
+          [
+            'wake-up: worker unlock → main `acquire()` resolves (µs, median of per-run medians; p90 ' + fmt(wake?.p90, 0) + ')',
+            range(wake, 1),
+            'n/a (cannot wait for another thread)',
+            '',
+          ],
+        ],
+      ),
   );
 }
 
@@ -260,10 +286,13 @@ if (runs('dashboard')) {
   const overhead = (1 - med(on) / med(off)) * 100;
   sections.push(
     '## Dashboard overhead on the agents (race, mutex, 4 agents, window 0)\n\n' +
-      table(['run', 'Mtx/s median (min–max)'], [
-        ['headless', `${fmt(med(off) / 1e6, 3)} (${fmt(Math.min(...off) / 1e6, 3)}–${fmt(Math.max(...off) / 1e6, 3)})`],
-        [`with the dashboard rendering (15 fps, ${frames} frames written)`, `${fmt(med(on) / 1e6, 3)} (${fmt(Math.min(...on) / 1e6, 3)}–${fmt(Math.max(...on) / 1e6, 3)})`],
-      ]) +
+      table(
+        ['run', 'Mtx/s median (min–max)'],
+        [
+          ['headless', `${fmt(med(off) / 1e6, 3)} (${fmt(Math.min(...off) / 1e6, 3)}–${fmt(Math.max(...off) / 1e6, 3)})`],
+          [`with the dashboard rendering (15 fps, ${frames} frames written)`, `${fmt(med(on) / 1e6, 3)} (${fmt(Math.min(...on) / 1e6, 3)}–${fmt(Math.max(...on) / 1e6, 3)})`],
+        ],
+      ) +
       `\n\nOverhead: **${overhead.toFixed(1)}%** of headless throughput (median of ${pairs} alternating pairs).`,
   );
 }
@@ -295,7 +324,11 @@ if (!runs('redis')) {
   const redisOut = join(mkdtempSync(join(tmpdir(), 'bank-sim-bench-')), 'redis.md');
   execFileSync(process.execPath, [join(root, 'bench', 'redis.mjs'), '--out', redisOut], { stdio: 'ignore', timeout: 600_000 });
   // The Redis report is a document of its own: here its body, under a section heading.
-  sections.push(readFileSync(redisOut, 'utf8').trim().replace(/^# Benchmarks: the account on Redis/, '## The account on Redis (`--store redis`)'));
+  sections.push(
+    readFileSync(redisOut, 'utf8')
+      .trim()
+      .replace(/^# Benchmarks: the account on Redis/, '## The account on Redis (`--store redis`)'),
+  );
   process.stdout.write('.');
 }
 
@@ -319,7 +352,10 @@ function pthreadReference() {
 if (Object.keys(hangs).length) {
   notes.push(
     `Processes run with \`--harmony-struct\` hung (no result within ${FLAGGED_TIMEOUT_MS / 1000} s) and were dropped: ` +
-      Object.entries(hangs).map(([label, n]) => `${label}: ${n}`).join('; ') + '.',
+      Object.entries(hangs)
+        .map(([label, n]) => `${label}: ${n}`)
+        .join('; ') +
+      '.',
   );
 }
 const cpu = cpus();

@@ -41,9 +41,24 @@ const defaults = await measure(race, raceN, 1);
 const limit = windowLimit(race.ops, race.windowUs);
 
 const rows = [
-  ['litmus race, 2 agents x 1 deposit, no window: 256 trial states per barrier', `${n(litmusN)} trials`, `**${n(strided.rate)}**/s (${n(strided.min)}-${n(strided.max)}), ${strided.seconds.toFixed(1)} s`, `${(strided.forbidden * 100).toFixed(1)}% lost an update`],
-  ['the same, one barrier per trial', `${n(quick ? 20_000 : 200_000)} trials`, `${n(perTrial.rate)}/s (${n(perTrial.min)}-${n(perTrial.max)})`, `${(perTrial.forbidden * 100).toFixed(1)}% lost an update`],
-  ['default race, 10 agents x 10 deposits, 1 ms window', `${raceN} trials`, `**${n(defaults.rate)}**/s (${n(defaults.min)}-${n(defaults.max)})`, `limit ${n(limit)}/s: ${(limit / defaults.rate).toFixed(1)}x`],
+  [
+    'litmus race, 2 agents x 1 deposit, no window: 256 trial states per barrier',
+    `${n(litmusN)} trials`,
+    `**${n(strided.rate)}**/s (${n(strided.min)}-${n(strided.max)}), ${strided.seconds.toFixed(1)} s`,
+    `${(strided.forbidden * 100).toFixed(1)}% lost an update`,
+  ],
+  [
+    'the same, one barrier per trial',
+    `${n(quick ? 20_000 : 200_000)} trials`,
+    `${n(perTrial.rate)}/s (${n(perTrial.min)}-${n(perTrial.max)})`,
+    `${(perTrial.forbidden * 100).toFixed(1)}% lost an update`,
+  ],
+  [
+    'default race, 10 agents x 10 deposits, 1 ms window',
+    `${raceN} trials`,
+    `**${n(defaults.rate)}**/s (${n(defaults.min)}-${n(defaults.max)})`,
+    `limit ${n(limit)}/s: ${(limit / defaults.rate).toFixed(1)}x`,
+  ],
 ];
 const table = [
   '## Trials (`bank-sim trials`)',

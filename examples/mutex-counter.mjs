@@ -5,9 +5,7 @@ import { Mutex } from 'bank-sim/sync';
 if (isMainThread) {
   const mutex = new Mutex();
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const workers = [1, 2, 3, 4].map(
-    () => new Worker(new URL(import.meta.url), { workerData: { mutex: mutex.handle, counter } }),
-  );
+  const workers = [1, 2, 3, 4].map(() => new Worker(new URL(import.meta.url), { workerData: { mutex: mutex.handle, counter } }));
   await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
   console.log(`counter = ${counter[0]} (expected 400000)`);
 } else {

@@ -20,7 +20,11 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const sudo = !asRoot && has('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0 ? ['sudo', '-n'] : asRoot ? [] : null;
 if (has('apt-get') && sudo) {
   process.stderr.write(`bank-sim tests need ${missing.map((t) => `${t.command} (${t.why})`).join(' and ')}: installing ${names.join(' ')} with apt-get...\n`);
-  const run = (args) => spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = (args) =>
+    spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   run(['apt-get', 'update', '-qq']);
   const install = run(['apt-get', 'install', '-y', '-qq', ...names]);
   const still = missing.filter((t) => !has(t.command));

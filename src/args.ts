@@ -5,7 +5,21 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, optionSpec, parseArgsOptions, rangeText, type CommandName } from './options.js';
 import { isCommand } from './usage.js';
-import { applicableOn, ConfigError, LOCK_ORDERS, preset, REDIS_STRATEGIES, SCENARIOS, STRATEGIES, storeMismatch, validate, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
+import {
+  applicableOn,
+  ConfigError,
+  LOCK_ORDERS,
+  preset,
+  REDIS_STRATEGIES,
+  SCENARIOS,
+  STRATEGIES,
+  storeMismatch,
+  validate,
+  type ScenarioName,
+  type SimConfig,
+  type StoreKind,
+  type Strategy,
+} from './sim/config.js';
 import { exploreDefaults, parseExploreFlags, usesExploreDefaults, type ExploreFlags } from './explore-args.js';
 import { parseRedisOptions, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
 
@@ -74,7 +88,8 @@ export function parse(argv: string[]): Command {
   }
   if (command === 'help') {
     const topic = positionals[1] ?? 'help';
-    if (positionals.length > 2 || !isCommand(topic)) throw new UsageError(`'help' takes one command: ${COMMANDS.filter((c) => c !== 'help').join(', ')} (got ${positionals.slice(1).join(' ')})`);
+    if (positionals.length > 2 || !isCommand(topic))
+      throw new UsageError(`'help' takes one command: ${COMMANDS.filter((c) => c !== 'help').join(', ')} (got ${positionals.slice(1).join(' ')})`);
     return { ...parse([]), command, help: true, helpTopic: topic };
   }
   if (positionals.length > 1) throw new UsageError(`expected one command, got: ${positionals.join(' ')}`);

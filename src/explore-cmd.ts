@@ -31,7 +31,8 @@ function usage(message: string): number {
 function refuse(command: Command['command'], c: SimConfig): string | null {
   if (c.crashAt) return `--crash does not apply to '${command === 'explore' ? 'explore' : `${command} --replay`}': the model has no crashes`;
   if (agentCount(c) > MAX_AGENTS) return `explore and --replay take at most ${MAX_AGENTS} agents (got ${agentCount(c)}): every interleaving of more is out of reach`;
-  if (c.sync === 'async' || c.sync === 'async-mutex') return `--sync ${c.sync} runs its agents on one event loop: explore and --replay model the thread strategies (its steps are the same as ${c.sync === 'async' ? 'none' : 'mutex'})`;
+  if (c.sync === 'async' || c.sync === 'async-mutex')
+    return `--sync ${c.sync} runs its agents on one event loop: explore and --replay model the thread strategies (its steps are the same as ${c.sync === 'async' ? 'none' : 'mutex'})`;
   try {
     new Machine(c); // draws the programs' first steps: a livelock-prone program is refused here
   } catch (error) {
@@ -58,7 +59,9 @@ export async function exploreCommand(cmd: Command, signal: AbortSignal): Promise
     if (progress) process.stderr.write('\r\x1b[K');
   }
   if (result.stopped) {
-    process.stderr.write(`bank-sim explore: ${result.stopped.message}; counts so far: ${result.interleavings.toLocaleString('en-US')} interleavings, ${result.outcomes.length} outcomes (raise --max-states / --time-limit, or bound with --max-preemptions)\n`);
+    process.stderr.write(
+      `bank-sim explore: ${result.stopped.message}; counts so far: ${result.interleavings.toLocaleString('en-US')} interleavings, ${result.outcomes.length} outcomes (raise --max-states / --time-limit, or bound with --max-preemptions)\n`,
+    );
   }
   const witnesses = new Map<OutcomeResult, Witness>();
   for (const o of result.outcomes) if (!o.model.verdict.ok && o.witness.schedule.length > 0) witnesses.set(o, traceSchedule(c, o.witness.schedule));
@@ -67,9 +70,22 @@ export async function exploreCommand(cmd: Command, signal: AbortSignal): Promise
     const trials = await runTrials(c, { trials: cmd.trials, signal });
     if (trials.interrupted) return EXIT.INTERRUPTED;
     view.trials = trials;
-    const groups = new Map(trials.outcomes.map((t) => [trialsKey(t.verdict === 'acceptable', t.balance, t.violations.map((x) => x.name)), t]));
+    const groups = new Map(
+      trials.outcomes.map((t) => [
+        trialsKey(
+          t.verdict === 'acceptable',
+          t.balance,
+          t.violations.map((x) => x.name),
+        ),
+        t,
+      ]),
+    );
     const keyOf = (o: OutcomeResult): string =>
-      trialsKey(o.model.verdict.ok, o.model.balances.reduce((s, b) => s + b, 0), o.model.verdict.violations.map((x) => x.name));
+      trialsKey(
+        o.model.verdict.ok,
+        o.model.balances.reduce((s, b) => s + b, 0),
+        o.model.verdict.violations.map((x) => x.name),
+      );
     const perKey = new Map<string, number>();
     for (const o of result.outcomes) perKey.set(keyOf(o), (perKey.get(keyOf(o)) ?? 0) + 1);
     view.measured = new Map<OutcomeResult, Measured | null>();
@@ -78,7 +94,8 @@ export async function exploreCommand(cmd: Command, signal: AbortSignal): Promise
       view.measured.set(o, g ? { count: g.count, share: g.count / trials.trials, shared: perKey.get(keyOf(o))! > 1 } : null);
     }
     for (const [key, t] of groups) {
-      if (!perKey.has(key)) view.unexplained.push(`${t.verdict} balance ${t.balance} (${t.count} trials): ${t.violations.map((x) => x.reason).join('; ') || 'every invariant held'}`);
+      if (!perKey.has(key))
+        view.unexplained.push(`${t.verdict} balance ${t.balance} (${t.count} trials): ${t.violations.map((x) => x.reason).join('; ') || 'every invariant held'}`);
     }
   }
   process.stdout.write(cmd.json ? `${JSON.stringify(exploreJson(view), null, 2)}\n` : `${formatExplore(view)}\n`);
@@ -128,7 +145,9 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
   const matches = model ? sameOutcome(report, model) : null;
   if (cmd.json) {
     const predicted = model ? { balances: model.balances, violations: model.verdict.violations } : null;
-    process.stdout.write(`${JSON.stringify({ ...jsonReport(report, c, version()), replay: { schedule: schedule.map((a) => agentNames[a]), complete, model: predicted, matches } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...jsonReport(report, c, version()), replay: { schedule: schedule.map((a) => agentNames[a]), complete, model: predicted, matches } }, null, 2)}\n`,
+    );
   } else {
     const names = schedule.map((a) => agentNames[a]).join(',');
     const note = !complete

@@ -86,7 +86,11 @@ export function formatExplore(v: ExploreView): string {
   const labels = r.outcomes.map(outcomeLabel);
   const lw = Math.max(7, ...labels.map((l) => l.length));
   const measuredCol = v.measured !== null;
-  out.push(chalk.bold(`  ${'outcome'.padEnd(lw)}  ${'verdict'.padEnd(10)}  ${'interleavings'.padStart(13)}  ${'share'.padStart(6)}${measuredCol ? `  ${'measured'.padStart(16)}` : ''}  why`));
+  out.push(
+    chalk.bold(
+      `  ${'outcome'.padEnd(lw)}  ${'verdict'.padEnd(10)}  ${'interleavings'.padStart(13)}  ${'share'.padStart(6)}${measuredCol ? `  ${'measured'.padStart(16)}` : ''}  why`,
+    ),
+  );
   r.outcomes.forEach((o, i) => {
     const m = v.measured?.get(o);
     const measured = measuredCol ? `  ${(m ? `${n(m.count)} (${pct(m.share)})${m.shared ? '*' : ''}` : '0').padStart(16)}` : '';
@@ -96,7 +100,11 @@ export function formatExplore(v: ExploreView): string {
   });
   if (v.trials) {
     const t = v.trials;
-    out.push(chalk.dim(`  measured: ${n(t.trials)} real trials (${describeConfig(c).match(/window [^,]+/)?.[0] ?? ''}), grouped by verdict and total balance${[...(v.measured?.values() ?? [])].some((m) => m?.shared) ? '; * one trials group for several model outcomes' : ''}`));
+    out.push(
+      chalk.dim(
+        `  measured: ${n(t.trials)} real trials (${describeConfig(c).match(/window [^,]+/)?.[0] ?? ''}), grouped by verdict and total balance${[...(v.measured?.values() ?? [])].some((m) => m?.shared) ? '; * one trials group for several model outcomes' : ''}`,
+      ),
+    );
     for (const u of v.unexplained) out.push(chalk.yellow(`  measured but not in the model: ${u}`));
   }
   const forbidden = r.outcomes.filter((o) => !o.model.verdict.ok);

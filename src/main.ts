@@ -56,7 +56,13 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd.command) {
       case 'tui': {
         // tui --replay: the schedule is checked on the model for every pane before anything starts.
-        const plans = cmd.explore.replay === null ? null : planReplay(cmd, cmd.strategies.map((sync) => ({ ...cmd.config, sync })));
+        const plans =
+          cmd.explore.replay === null
+            ? null
+            : planReplay(
+                cmd,
+                cmd.strategies.map((sync) => ({ ...cmd.config, sync })),
+              );
         if (typeof plans === 'string') {
           process.stderr.write(`bank-sim: ${plans}\n`);
           return EXIT.USAGE;
@@ -96,7 +102,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs one simulation; Ctrl-C (the signal) kills its workers and reports what happened so far. */
-async function simulate(config: SimConfig, signal: AbortSignal, traceFile: TraceFd | null = null, tracePath = ''): Promise<{ sim: Simulation; report: Report; trace: TraceWriter | null }> {
+async function simulate(
+  config: SimConfig,
+  signal: AbortSignal,
+  traceFile: TraceFd | null = null,
+  tracePath = '',
+): Promise<{ sim: Simulation; report: Report; trace: TraceWriter | null }> {
   // With a trace, the ring is large enough for the writer (draining it every 10 ms) to keep up.
   const sim = new Simulation(traceFile ? { ...config, traceCapacity: 1 << 16 } : config);
   const trace = traceFile ? new TraceWriter(traceFile, tracePath, sim) : null;
@@ -158,7 +169,11 @@ async function compare(cmd: Command, signal: AbortSignal): Promise<number> {
   } else {
     process.stdout.write(`${formatCompare(rows, cmd.config)}\n`);
   }
-  return verdict(cmd, rows.map((r) => r.report), signal);
+  return verdict(
+    cmd,
+    rows.map((r) => r.report),
+    signal,
+  );
 }
 
 async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
@@ -171,4 +186,3 @@ async function trials(cmd: Command, signal: AbortSignal): Promise<number> {
   if (result.interrupted) return EXIT.INTERRUPTED;
   return cmd.check && result.forbidden > 0 ? EXIT.VIOLATED : EXIT.OK;
 }
-

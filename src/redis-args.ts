@@ -51,7 +51,10 @@ function sharedAcrossProcesses(sync: Strategy, where: string): UsageError {
 export function refuseSharedAcrossProcesses(v: Values, sync: string | undefined): void {
   const where = v['agents-on'];
   if (where !== 'processes' && where !== 'remote') return;
-  const shared = (sync ?? '').split(',').map((s) => s.trim()).find((s) => s !== 'none' && (STRATEGIES as readonly string[]).includes(s));
+  const shared = (sync ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .find((s) => s !== 'none' && (STRATEGIES as readonly string[]).includes(s));
   if (shared) throw sharedAcrossProcesses(shared as Strategy, where);
   if (v.store === 'memory') throw sharedAcrossProcesses((sync ?? 'none') as Strategy, where);
 }

@@ -33,8 +33,7 @@ export async function redisCommand(cmd: Command, signal: AbortSignal, traceFile:
     } else {
       disconnect(await connectRedis(url)); // unreachable: a clear error in seconds, before anything starts
     }
-    const make = (config: SimConfig, collectTrace = false): RedisSimulation =>
-      new RedisSimulation({ ...config, store: 'redis' }, { ...cmd.redis!, url: url!, collectTrace });
+    const make = (config: SimConfig, collectTrace = false): RedisSimulation => new RedisSimulation({ ...config, store: 'redis' }, { ...cmd.redis!, url: url!, collectTrace });
     switch (cmd.command) {
       case 'run':
         return await run(cmd, signal, make, traceFile);
@@ -116,7 +115,11 @@ async function compare(cmd: Command, signal: AbortSignal, make: Make): Promise<n
   }
   const failed = rows.find((r) => r.report.redis?.failure);
   if (failed) process.stderr.write(`bank-sim: the run of ${failed.label} ended early: ${failed.report.redis!.failure}\n`);
-  return exitFor(cmd, rows.map((r) => r.report), signal);
+  return exitFor(
+    cmd,
+    rows.map((r) => r.report),
+    signal,
+  );
 }
 
 /** Trials on Redis: whole runs one after another, outcomes grouped as for shared-memory trials. */
@@ -171,10 +174,14 @@ export function formatRedis(r: Report): string {
   if (counters.length) lines.push(`  store          ${counters.join('; ')}`);
   const total = x.shares.reduce((a, s) => a + s.transactions, 0);
   const share = x.shares
-    .map((s) => `${s.agent} ${n(s.transactions)}${x.dispatch === 'queue' && total ? ` (${Math.round((s.transactions * 100) / total)}%)` : ''}${s.pid !== null && x.agentsOn !== 'threads' ? ` pid ${s.pid}${x.agentsOn === 'remote' ? `@${s.host}` : ''}` : ''}`)
+    .map(
+      (s) =>
+        `${s.agent} ${n(s.transactions)}${x.dispatch === 'queue' && total ? ` (${Math.round((s.transactions * 100) / total)}%)` : ''}${s.pid !== null && x.agentsOn !== 'threads' ? ` pid ${s.pid}${x.agentsOn === 'remote' ? `@${s.host}` : ''}` : ''}`,
+    )
     .join(', ');
   lines.push(`  agents         ${share}`);
   for (const note of x.notes) lines.push(chalk.yellow(`  ${note}`));
-  if (x.failure) lines.push(chalk.red(`  RUN ENDED EARLY: ${x.failure}; the figures above are the last ones read (balance ${money(r.balance)} after ${n(r.transactions)} transactions)`));
+  if (x.failure)
+    lines.push(chalk.red(`  RUN ENDED EARLY: ${x.failure}; the figures above are the last ones read (balance ${money(r.balance)} after ${n(r.transactions)} transactions)`));
   return lines.join('\n');
 }

@@ -46,7 +46,11 @@ export function lostUpdateStories(events: TraceEvent[], names: readonly string[]
 export function verdictLines(r: { ok: boolean; violations: Violation[]; interrupted: boolean; transactions: number }, config: SimConfig): string[] {
   if (r.interrupted) return [chalk.yellow(`  INTERRUPTED after ${count(r.transactions)} transactions: no verdict on an unfinished run.`)];
   if (r.ok) {
-    const kept = ['balance == expected, nothing lost', ...(config.scenario === 'tellers' ? [`never more than ${config.permits} served`] : []), ...(config.scenario === 'condition' ? ['never below $0.00'] : [])];
+    const kept = [
+      'balance == expected, nothing lost',
+      ...(config.scenario === 'tellers' ? [`never more than ${config.permits} served`] : []),
+      ...(config.scenario === 'condition' ? ['never below $0.00'] : []),
+    ];
     return [chalk.green(`  OK: every invariant held (${kept.join(', ')}).`)];
   }
   return r.violations.map((v) => chalk.red(`  VIOLATED ${v.name}: ${v.reason}`));
@@ -69,7 +73,10 @@ export function formatRun(r: Report, config: SimConfig, names: readonly string[]
       (r.staleWrites > 0 ? chalk.dim(`   (${r.staleWrites.toLocaleString('en-US')} stale writes: one stale write can erase several ${noun})`) : ''),
   );
   lines.push(`  transactions   ${count(r.transactions)} in ${millis(r.durationMs)} (${count(r.throughput)}/s)`);
-  if (config.accounts === 1) lines.push(`  lowest balance ${r.minBalance < 0 ? chalk.red(money(r.minBalance)) : money(r.minBalance)}${r.overdrafts ? chalk.red(`   overdrafts ${count(r.overdrafts)}`) : ''}`);
+  if (config.accounts === 1)
+    lines.push(
+      `  lowest balance ${r.minBalance < 0 ? chalk.red(money(r.minBalance)) : money(r.minBalance)}${r.overdrafts ? chalk.red(`   overdrafts ${count(r.overdrafts)}`) : ''}`,
+    );
   if (config.scenario === 'tellers') {
     const over = r.servingMax > config.permits;
     lines.push(`  most served at once ${over ? chalk.red(String(r.servingMax)) : chalk.green(String(r.servingMax))} (windows: ${config.permits})`);
@@ -102,11 +109,21 @@ export function formatCompare(rows: CompareRow[], config: SimConfig): string {
     count(r.lostUpdates),
     count(r.throughput),
     count(r.agents.reduce((a, x) => a + x.waitMs, 0)),
-    r.interrupted ? 'interrupted' : r.ok ? 'ok' : r.violations.map((v) => v.name).filter((v, i, a) => a.indexOf(v) === i).join(', '),
+    r.interrupted
+      ? 'interrupted'
+      : r.ok
+        ? 'ok'
+        : r.violations
+            .map((v) => v.name)
+            .filter((v, i, a) => a.indexOf(v) === i)
+            .join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [chalk.bold(`bank-sim compare: ${config.scenario} scenario`) + chalk.dim(`  (${describeConfig(config)})`), '', chalk.bold(line(header))];
   body.forEach((b, i) => {
     const ok = rows[i]!.report.ok && !rows[i]!.report.interrupted;
@@ -114,7 +131,9 @@ export function formatCompare(rows: CompareRow[], config: SimConfig): string {
   });
   // Each verdict names the invariant and the figure that broke it.
   const why = rows.flatMap(({ label, report: r }) =>
-    r.interrupted ? [chalk.yellow(`  ${label}: interrupted after ${count(r.transactions)} transactions, no verdict`)] : r.violations.map((v) => chalk.red(`  ${label}: VIOLATED ${v.name}: ${v.reason}`)),
+    r.interrupted
+      ? [chalk.yellow(`  ${label}: interrupted after ${count(r.transactions)} transactions, no verdict`)]
+      : r.violations.map((v) => chalk.red(`  ${label}: VIOLATED ${v.name}: ${v.reason}`)),
   );
   if (why.length) out.push('', ...why);
   return out.join('\n');
@@ -143,7 +162,6 @@ export function formatTrials(t: TrialsResult): string {
   if (t.interrupted) out.push(chalk.yellow(`  interrupted after ${n(t.trials)} trials: the unfinished one is not counted.`));
   return out.join('\n');
 }
-
 
 /**
  * A pane's verdict in words: "none: lost 1,657 of 3,000 deposits" (judge's figures, never
@@ -193,7 +211,17 @@ export function jsonReport(r: Report, config: SimConfig, version: string): Recor
     crashed: r.crashed,
     accounts: r.accounts,
     // Agents as OS processes or remote agents (--store redis) also say where they ran.
-    agents: r.agents.map((a) => ({ name: a.name, role: a.role, transactions: a.transactions, movedCents: a.movedCents, lockWaits: a.lockWaits, waitMs: round1(a.waitMs), retries: a.retries, pid: a.pid, host: a.host })),
+    agents: r.agents.map((a) => ({
+      name: a.name,
+      role: a.role,
+      transactions: a.transactions,
+      movedCents: a.movedCents,
+      lockWaits: a.lockWaits,
+      waitMs: round1(a.waitMs),
+      retries: a.retries,
+      pid: a.pid,
+      host: a.host,
+    })),
     config: { ...config, traceCapacity: undefined },
     redis: r.redis,
   };

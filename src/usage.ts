@@ -11,7 +11,12 @@ export const COMMAND_DOCS: Record<Exclude<CommandName, 'help'>, CommandDoc> = {
   tui: {
     usage: 'bank-sim [tui] [options]',
     summary: 'the live dashboard on an interactive terminal (a scenario picker without --scenario);\nthe headless comparison when stdout is not a terminal or TERM=dumb',
-    examples: ['bank-sim tui --scenario race', 'bank-sim tui --scenario tellers --sync semaphore,none', 'bank-sim tui --scenario race --ops 1000 --window 5ms', 'bank-sim tui --replay A,B,A,B'],
+    examples: [
+      'bank-sim tui --scenario race',
+      'bank-sim tui --scenario tellers --sync semaphore,none',
+      'bank-sim tui --scenario race --ops 1000 --window 5ms',
+      'bank-sim tui --replay A,B,A,B',
+    ],
   },
   run: {
     usage: 'bank-sim run [options]',
@@ -36,7 +41,12 @@ export const COMMAND_DOCS: Record<Exclude<CommandName, 'help'>, CommandDoc> = {
   explore: {
     usage: 'bank-sim explore [options]',
     summary: 'every interleaving of a small program (default 2 agents x 1 op), judged, with witnesses',
-    examples: ['bank-sim explore --scenario race --sync none --agents 3', 'bank-sim explore --scenario transfer --order naive', 'bank-sim explore --agents 2 --trials 100000', 'bank-sim run --replay A,B,A,B'],
+    examples: [
+      'bank-sim explore --scenario race --sync none --agents 3',
+      'bank-sim explore --scenario transfer --order naive',
+      'bank-sim explore --agents 2 --trials 100000',
+      'bank-sim run --replay A,B,A,B',
+    ],
   },
   agent: {
     usage: 'bank-sim agent --redis-url URL',
@@ -48,9 +58,7 @@ export const COMMAND_DOCS: Record<Exclude<CommandName, 'help'>, CommandDoc> = {
 const EXITS = 'Exit codes: 0 ok, 1 invariant violated (with --check) or run failed, 2 usage error, 130 interrupted.';
 
 export function usage(): string {
-  const commands = (Object.keys(COMMAND_DOCS) as (keyof typeof COMMAND_DOCS)[]).map(
-    (c) => `  ${COMMAND_DOCS[c].usage.padEnd(32)}${COMMAND_DOCS[c].summary.split('\n')[0]}`,
-  );
+  const commands = (Object.keys(COMMAND_DOCS) as (keyof typeof COMMAND_DOCS)[]).map((c) => `  ${COMMAND_DOCS[c].usage.padEnd(32)}${COMMAND_DOCS[c].summary.split('\n')[0]}`);
   return [
     'bank-sim - race conditions on real threads, and the locks that fix them',
     '',

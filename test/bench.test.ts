@@ -19,11 +19,24 @@ describe('npm run bench -- --quick', () => {
     const md = readFileSync(out, 'utf8');
     expect(md).toMatch(/^# Benchmarks\n/);
     expect(md).toMatch(/Node\.js v\d+\.\d+\.\d+/);
-    for (const heading of ['Uncontended lock + unlock', 'Contended Mutex', 'Semaphore', 'Condition ping-pong', 'Async path', 'Simulator', 'Dashboard overhead', 'Trials', 'Explorer']) {
+    for (const heading of [
+      'Uncontended lock + unlock',
+      'Contended Mutex',
+      'Semaphore',
+      'Condition ping-pong',
+      'Async path',
+      'Simulator',
+      'Dashboard overhead',
+      'Trials',
+      'Explorer',
+    ]) {
       expect(md).toContain(`## ${heading}`);
     }
     // Every table row has as many cells as its header, and the measured cells hold numbers.
-    const tables = md.trimEnd().split('\n\n').filter((block) => block.startsWith('|'));
+    const tables = md
+      .trimEnd()
+      .split('\n\n')
+      .filter((block) => block.startsWith('|'));
     expect(tables.length).toBeGreaterThanOrEqual(7);
     for (const t of tables) {
       const rows = t.split('\n');

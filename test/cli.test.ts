@@ -39,7 +39,10 @@ describe('bank-sim CLI (built binary)', () => {
   });
 
   it('help run and run --help print that command with its examples; the usage gives the real ranges', async () => {
-    for (const args of [['help', 'run'], ['run', '--help']]) {
+    for (const args of [
+      ['help', 'run'],
+      ['run', '--help'],
+    ]) {
       const { code, stdout } = await cli(args);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: bank-sim run \[options\]/);
@@ -109,7 +112,10 @@ describe('bank-sim CLI (built binary)', () => {
     const { code, stderr } = await cli(['run', '--sync', 'none', '--agents', '4', '--ops', '2000', '--window', '0', '--trace', file]);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.filter((e) => e.action === 'write')).toHaveLength(8000);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i)); // none missing
     expect(events[0]).toHaveProperty('agentName');
@@ -137,7 +143,12 @@ describe('bank-sim CLI (built binary)', () => {
     expect((await cli(['run', '--agents', '2', '--ops', '3', '--trace', fifo])).code).toBe(0);
     await readerDone;
     expect(lstatSync(fifo).isFIFO()).toBe(true);
-    expect(got.trim().split('\n').filter((l) => /"action":"write"/.test(l))).toHaveLength(6);
+    expect(
+      got
+        .trim()
+        .split('\n')
+        .filter((l) => /"action":"write"/.test(l)),
+    ).toHaveLength(6);
   });
 
   it('a bad --trace path is refused before anything runs, naming the path and the reason', async () => {

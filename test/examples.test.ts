@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The README's examples, run as a user would run them: plain Node on the built package
 // (`npm test` builds first), importing 'bank-sim/sync'.
-const run = async (name: string) =>
-  (await promisify(execFile)(process.execPath, [`examples/${name}`], { timeout: 20_000 })).stdout;
+const run = async (name: string) => (await promisify(execFile)(process.execPath, [`examples/${name}`], { timeout: 20_000 })).stdout;
 
 describe('README examples run and print what the README says', () => {
   it('mutex-counter', async () => {

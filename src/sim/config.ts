@@ -193,15 +193,15 @@ export function validate(c: SimConfig): SimConfig {
     throw new ConfigError(`--crash does not apply to --sync ${c.sync}: its agents are tasks on one thread, and a crash would take them all down`);
   }
   if (c.pauseAt && (c.pauseAt.agent >= agentCount(c) || c.pauseAt.op < 1 || c.pauseAt.op > c.ops)) {
-    throw new ConfigError(`--pause-holder names agent ${c.pauseAt.agent + 1} in transaction ${c.pauseAt.op}, but there are ${agentCount(c)} agents making ${c.ops} transactions each`);
+    throw new ConfigError(
+      `--pause-holder names agent ${c.pauseAt.agent + 1} in transaction ${c.pauseAt.op}, but there are ${agentCount(c)} agents making ${c.ops} transactions each`,
+    );
   }
   // No silent overflow: the most money that can ever be in one account must fit an Int32.
   const mostIn = c.initialCents * c.accounts + c.depositors * c.ops * c.deposit[1];
   const mostOut = c.withdrawers * c.ops * c.withdraw[1];
   if (mostIn > INT32_MAX || mostOut > INT32_MAX) {
-    throw new ConfigError(
-      `amounts could overflow: up to ${mostIn} cents could accumulate, above the ${INT32_MAX}-cent limit; lower --ops, --agents or the amounts`,
-    );
+    throw new ConfigError(`amounts could overflow: up to ${mostIn} cents could accumulate, above the ${INT32_MAX}-cent limit; lower --ops, --agents or the amounts`);
   }
   return c;
 }

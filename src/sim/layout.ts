@@ -91,19 +91,7 @@ export const A = {
 export const EVENT_SIZE = 8; // SEQ, TIME_US, AGENT, ACTION, VALUE, AUX, AUX2, AUX3
 
 /** Agent states, as stored in A.STATE. */
-export const STATES = [
-  'idle',
-  'reading',
-  'in window',
-  'writing',
-  'waiting for lock',
-  'waiting for funds',
-  'holding lock',
-  'done',
-  'dead',
-  'serving',
-  'waiting for step',
-] as const;
+export const STATES = ['idle', 'reading', 'in window', 'writing', 'waiting for lock', 'waiting for funds', 'holding lock', 'done', 'dead', 'serving', 'waiting for step'] as const;
 export type AgentState = (typeof STATES)[number];
 export const S = indexOf(STATES);
 

@@ -97,19 +97,25 @@ export async function driveSchedule(run: Steppable, moves: readonly Move[], opti
       continue;
     }
     const op = move.step.op;
-    await until(() => {
-      const agent = run.snapshot().agents[a]!;
-      return agent.state === 'waiting for step' && agent.nextStep === op;
-    }, `step ${i + 1}: ${name} never reached its '${op}' step`);
+    await until(
+      () => {
+        const agent = run.snapshot().agents[a]!;
+        return agent.state === 'waiting for step' && agent.nextStep === op;
+      },
+      `step ${i + 1}: ${name} never reached its '${op}' step`,
+    );
     const from = seq();
     run.step(a);
     await until(() => saw(a, from, DONE[op] ?? []), `step ${i + 1}: ${name}'s '${op}' never completed`);
     if (op === 'wait') {
       waitedFrom.set(a, from);
-      await until(() => {
-        const snap = run.snapshot();
-        return snap.agents[a]!.state === 'waiting for funds' && snap.lockHolders[0] !== a;
-      }, `step ${i + 1}: ${name} never let go of lock 0 in its wait`);
+      await until(
+        () => {
+          const snap = run.snapshot();
+          return snap.agents[a]!.state === 'waiting for funds' && snap.lockHolders[0] !== a;
+        },
+        `step ${i + 1}: ${name} never let go of lock 0 in its wait`,
+      );
     }
     options.onMove?.(i);
   }

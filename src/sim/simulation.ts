@@ -156,7 +156,6 @@ export class Simulation {
     return this.report();
   }
 
-
   // --- commands ------------------------------------------------------------------------
 
   pause(): void {

@@ -78,9 +78,7 @@ export class StoryTeller {
     }
     if (e.action !== 'lost') return null;
     const read = this.lastRead.get(e.agent);
-    const between = read
-      ? (this.writes.get(read.account) ?? []).filter((w) => w.seq > read.seq && w.agent !== e.agent).map((w) => this.name(w.agent))
-      : [];
+    const between = read ? (this.writes.get(read.account) ?? []).filter((w) => w.seq > read.seq && w.agent !== e.agent).map((w) => this.name(w.agent)) : [];
     return explainLost(e, this.lastWrite.get(e.agent) ?? e.value, this.names, between, this.noun);
   }
 

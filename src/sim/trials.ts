@@ -126,11 +126,7 @@ export async function runTrials(config: SimConfig, options: TrialsOptions): Prom
 }
 
 /** The trials result from its outcome groups: outcomes in balance order, counts by verdict. */
-export function summarize(
-  c: SimConfig,
-  groups: Map<string, TrialOutcome>,
-  run: Pick<TrialsResult, 'trials' | 'expected' | 'durationMs' | 'stride' | 'interrupted'>,
-): TrialsResult {
+export function summarize(c: SimConfig, groups: Map<string, TrialOutcome>, run: Pick<TrialsResult, 'trials' | 'expected' | 'durationMs' | 'stride' | 'interrupted'>): TrialsResult {
   const outcomes = [...groups.values()].sort((a, b) => a.balance - b.balance || a.verdict.localeCompare(b.verdict));
   const count = (v: TrialOutcome['verdict']): number => outcomes.filter((o) => o.verdict === v).reduce((sum, o) => sum + o.count, 0);
   return {

@@ -320,8 +320,7 @@ export class Condition implements Recoverable {
       this.endChange();
       const threads = this.capacity === 1 ? 'thread is' : 'threads are';
       throw new WaiterLimitError(
-        `Condition.${what}: ${this.capacity} ${threads} already waiting, the most its maxWaiters ` +
-          `(${this.capacity}) allows; create the Condition with a larger maxWaiters`,
+        `Condition.${what}: ${this.capacity} ${threads} already waiting, the most its maxWaiters ` + `(${this.capacity}) allows; create the Condition with a larger maxWaiters`,
       );
     }
     // A free slot exists, so by the invariant at most capacity - 1 slots are queued: QUEUE has room.

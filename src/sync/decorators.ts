@@ -38,11 +38,7 @@ export interface SemaphoreInterface {
  */
 export function withTimeout(sync: Semaphore, timeoutMs: number, timeoutError?: Error): SemaphoreInterface;
 export function withTimeout(sync: LockBase<'Mutex' | 'RLock'>, timeoutMs: number, timeoutError?: Error): MutexInterface;
-export function withTimeout(
-  sync: Semaphore | LockBase<'Mutex' | 'RLock'>,
-  timeoutMs: number,
-  timeoutError: Error = E_TIMEOUT,
-): SemaphoreInterface | MutexInterface {
+export function withTimeout(sync: Semaphore | LockBase<'Mutex' | 'RLock'>, timeoutMs: number, timeoutError: Error = E_TIMEOUT): SemaphoreInterface | MutexInterface {
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
     throw new InvalidArgumentError(`withTimeout: timeoutMs must be a number >= 0 (got ${describe(timeoutMs)})`);
   }
@@ -94,9 +90,6 @@ export function withTimeout(
  */
 export function tryAcquire(sync: Semaphore, alreadyLockedError?: Error): SemaphoreInterface;
 export function tryAcquire(sync: LockBase<'Mutex' | 'RLock'>, alreadyLockedError?: Error): MutexInterface;
-export function tryAcquire(
-  sync: Semaphore | LockBase<'Mutex' | 'RLock'>,
-  alreadyLockedError: Error = E_ALREADY_LOCKED,
-): SemaphoreInterface | MutexInterface {
+export function tryAcquire(sync: Semaphore | LockBase<'Mutex' | 'RLock'>, alreadyLockedError: Error = E_ALREADY_LOCKED): SemaphoreInterface | MutexInterface {
   return withTimeout(sync as Semaphore, 0, alreadyLockedError);
 }

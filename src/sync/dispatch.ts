@@ -116,13 +116,20 @@ export class Dispatcher<T> {
       }
     }
     return new Promise<T>((resolve, reject) => {
-      this.enqueue(this.acquirers, weight, options, what, (before) => {
-        try {
-          resolve(this.permits.granted(weight, before));
-        } catch (error) {
-          reject(error);
-        }
-      }, reject);
+      this.enqueue(
+        this.acquirers,
+        weight,
+        options,
+        what,
+        (before) => {
+          try {
+            resolve(this.permits.granted(weight, before));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        reject,
+      );
     });
   }
 
@@ -217,14 +224,7 @@ export class Dispatcher<T> {
     for (const p of due) p.resolve(value);
   }
 
-  private enqueue(
-    list: Entry[],
-    weight: number,
-    options: AsyncOptions,
-    what: string,
-    onGrant: (before: number) => void,
-    onReject: (error: unknown) => void,
-  ): void {
+  private enqueue(list: Entry[], weight: number, options: AsyncOptions, what: string, onGrant: (before: number) => void, onReject: (error: unknown) => void): void {
     const { signal, timeoutMs } = options;
     if (signal?.aborted) {
       onReject(new CanceledError(`${what}: the signal was already aborted`, { cause: signal.reason }));

@@ -26,12 +26,7 @@ export interface Handle<K extends Kind = Kind> {
 }
 
 /** Claims the cells of a new primitive (on a fresh buffer unless one is given) and tags it. */
-export function allocate(
-  kind: Kind,
-  cells: number,
-  buffer?: SharedArrayBuffer,
-  byteOffset = 0,
-): Int32Array {
+export function allocate(kind: Kind, cells: number, buffer?: SharedArrayBuffer, byteOffset = 0): Int32Array {
   const bytes = cells * Int32Array.BYTES_PER_ELEMENT;
   if (buffer === undefined) buffer = new SharedArrayBuffer(byteOffset + bytes);
   const view = regionOf(kind, buffer, byteOffset, cells, InvalidArgumentError);
@@ -51,20 +46,12 @@ export function attach<K extends Kind>(kind: K, handle: unknown, cells: number):
   }
   const view = regionOf(kind, h.buffer, h.byteOffset, cells, InvalidHandleError);
   if (Atomics.load(view, 0) !== MAGIC[kind]) {
-    throw new InvalidHandleError(
-      `${kind}.from: no ${kind} lives at byteOffset ${h.byteOffset} of this buffer (magic cell mismatch)`,
-    );
+    throw new InvalidHandleError(`${kind}.from: no ${kind} lives at byteOffset ${h.byteOffset} of this buffer (magic cell mismatch)`);
   }
   return view;
 }
 
-function regionOf(
-  kind: Kind,
-  buffer: unknown,
-  byteOffset: unknown,
-  cells: number,
-  ErrorClass: typeof InvalidArgumentError | typeof InvalidHandleError,
-): Int32Array {
+function regionOf(kind: Kind, buffer: unknown, byteOffset: unknown, cells: number, ErrorClass: typeof InvalidArgumentError | typeof InvalidHandleError): Int32Array {
   if (!(buffer instanceof SharedArrayBuffer)) {
     throw new ErrorClass(`${kind}: buffer must be a SharedArrayBuffer (got ${describe(buffer)})`);
   }

@@ -211,11 +211,7 @@ export class LockWord implements Recoverable {
       const w = Atomics.load(this.cells, this.index);
       const owner = w & OWNER_MASK;
       if (owner !== SELF) {
-        throw new NotOwnerError(
-          owner === 0
-            ? `${what}.unlock: the lock is not held`
-            : `${what}.unlock: the lock is held by thread ${owner - 1}, not by this thread (${SELF - 1})`,
-        );
+        throw new NotOwnerError(owner === 0 ? `${what}.unlock: the lock is not held` : `${what}.unlock: the lock is held by thread ${owner - 1}, not by this thread (${SELF - 1})`);
       }
       if (this.releaseFrom(w, 0, true)) return;
     }

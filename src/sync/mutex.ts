@@ -195,8 +195,7 @@ export class LockBase<K extends 'Mutex' | 'RLock'> {
   protected acquired(): void {
     if (this.onOwnerDied === 'throw' && this.word.ownerDied()) {
       throw new OwnerDiedError(
-        `${this.kind}: the previous holder died holding the lock; this thread now holds it: ` +
-          `repair the shared state, call markConsistent() if you wish, then unlock()`,
+        `${this.kind}: the previous holder died holding the lock; this thread now holds it: ` + `repair the shared state, call markConsistent() if you wish, then unlock()`,
       );
     }
   }

@@ -189,11 +189,7 @@ export class Semaphore {
     return this.waiters.acquire(weight, asyncOptions(priority, 'Semaphore.acquire'), 'Semaphore.acquire');
   }
 
-  async runExclusive<T>(
-    fn: (value: number) => Promise<T> | T,
-    weight = 1,
-    priority?: number | AsyncOptions,
-  ): Promise<T> {
+  async runExclusive<T>(fn: (value: number) => Promise<T> | T, weight = 1, priority?: number | AsyncOptions): Promise<T> {
     const [value, release] = await this.acquire(weight, priority);
     try {
       return await fn(value);
@@ -219,9 +215,7 @@ export class Semaphore {
   private checkWeight(weight: unknown, what: string): void {
     const max = this.isBounded ? this.capacity : MAX_PERMITS;
     if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > max) {
-      throw new InvalidArgumentError(
-        `${what}: weight must be an integer from 1 to ${max}${this.isBounded ? " (the bounded semaphore's capacity)" : ''} (got ${describe(weight)})`,
-      );
+      throw new InvalidArgumentError(`${what}: weight must be an integer from 1 to ${max}${this.isBounded ? " (the bounded semaphore's capacity)" : ''} (got ${describe(weight)})`);
     }
   }
 

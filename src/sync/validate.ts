@@ -7,9 +7,7 @@ import { InvalidArgumentError } from './errors.js';
 export function deadlineFor(timeoutMs: number | undefined, what: string): number {
   if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity;
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-    throw new InvalidArgumentError(
-      `${what}: timeoutMs must be a number >= 0 or Infinity (got ${describe(timeoutMs)})`,
-    );
+    throw new InvalidArgumentError(`${what}: timeoutMs must be a number >= 0 or Infinity (got ${describe(timeoutMs)})`);
   }
   return performance.now() + timeoutMs;
 }
@@ -21,9 +19,7 @@ export function remainingMs(deadline: number): number {
 
 export function checkInteger(value: unknown, what: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      `${what} must be an integer from ${min} to ${max} (got ${describe(value)})`,
-    );
+    throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max} (got ${describe(value)})`);
   }
   return value;
 }

@@ -21,7 +21,9 @@ export function AgentTable({ view, layout, selected }: { view: PaneView; layout:
   return (
     <>
       <Text dimColor wrap="truncate-end">
-        {Array.from({ length: Math.min(perRow, s.agents.length) }, () => cell).join(gap).trimEnd()}
+        {Array.from({ length: Math.min(perRow, s.agents.length) }, () => cell)
+          .join(gap)
+          .trimEnd()}
       </Text>
       {lines.map((line) => (
         <Text key={line[0]} wrap="truncate-end">
@@ -42,7 +44,11 @@ export function AgentTable({ view, layout, selected }: { view: PaneView; layout:
           })}
         </Text>
       ))}
-      {hidden > 0 && <Text dimColor>+{hidden} more agents{selected !== null ? ' (↑↓ to scroll)' : ''}</Text>}
+      {hidden > 0 && (
+        <Text dimColor>
+          +{hidden} more agents{selected !== null ? ' (↑↓ to scroll)' : ''}
+        </Text>
+      )}
     </>
   );
 }

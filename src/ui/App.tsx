@@ -112,7 +112,16 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15,
   const endTour = (): void => setTour(null);
 
   const names = views[0]?.snapshot.agents.map((a) => a.name) ?? [];
-  const ctx = (): KeyContext => ({ mode: modeOf(requestRef.current, helpRef.current, tourRef.current !== null, runs.current.map((r) => r.snapshot())), names: runs.current[0]?.snapshot().agents.map((a) => a.name) ?? [], selected: selectedRef.current });
+  const ctx = (): KeyContext => ({
+    mode: modeOf(
+      requestRef.current,
+      helpRef.current,
+      tourRef.current !== null,
+      runs.current.map((r) => r.snapshot()),
+    ),
+    names: runs.current[0]?.snapshot().agents.map((a) => a.name) ?? [],
+    selected: selectedRef.current,
+  });
   const nextGeneration = (): number => (requestRef.current?.generation ?? 0) + 1;
 
   const act: Record<Action, (input: string) => void> = {
@@ -185,10 +194,27 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15,
     if (def) act[def.action](input);
   });
 
-  const mode = modeOf(request, help, tour !== null, views.map((v) => v.snapshot));
+  const mode = modeOf(
+    request,
+    help,
+    tour !== null,
+    views.map((v) => v.snapshot),
+  );
   const height = Math.max(1, size.rows - 1);
   // The help takes the rows between the header and the footer.
-  const helpView = help ? helpPage(size.columns, height - 2 - HELP_CHROME, modeOf(request, false, tour !== null, views.map((v) => v.snapshot)), helpAt) : null;
+  const helpView = help
+    ? helpPage(
+        size.columns,
+        height - 2 - HELP_CHROME,
+        modeOf(
+          request,
+          false,
+          tour !== null,
+          views.map((v) => v.snapshot),
+        ),
+        helpAt,
+      )
+    : null;
   const keyCtx: KeyContext = { mode, names, selected, playing: replaying.state?.playing ?? true, helpPages: helpView?.pages };
   if (!request) {
     return (
@@ -202,7 +228,13 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15,
   const first = views[0];
   // The panel between the panes and the footer: the tour's narration, the challenge, the replay.
   const tourText = tour && first ? [narrate(first, tour.since, tour.agent), TOUR[tour.stop]!.text].filter(Boolean).join(' ') : '';
-  const paragraphs: PanelLine[] = tour ? [{ text: tourText, color: 'yellow' }] : challenge ? challengeText(challenge, first) : request.kind === 'replay' && replay ? replayText(replay, replaying.state) : [];
+  const paragraphs: PanelLine[] = tour
+    ? [{ text: tourText, color: 'yellow' }]
+    : challenge
+      ? challengeText(challenge, first)
+      : request.kind === 'replay' && replay
+        ? replayText(replay, replaying.state)
+        : [];
   const panelLines = tour ? TOUR_LINES : challenge ? CHALLENGE_LINES : REPLAY_LINES;
   // The tour keeps its newest lines; the others their first ones.
   const wrapped = paragraphs.flatMap((p) => wrap(p.text, size.columns).map((text) => ({ text, color: p.color })));
@@ -228,7 +260,13 @@ export function App({ start, scenario: initial, replay = null, onExit, fps = 15,
   // One clock for the whole screen: the panes run side by side, paused time excluded.
   const elapsed = Math.max(0, ...views.map((v) => v.snapshot.elapsedMs));
   const window = first ? micros(first.snapshot.windowUs) : '?';
-  const STATES: Partial<Record<Mode, string>> = { finished: ' · finished', paused: ' · PAUSED', step: ' · STEP MODE', replay: replaying.state?.playing === false ? ' · REPLAY PAUSED' : ' · REPLAY', challenge: ' · YOU ARE THE SCHEDULER' };
+  const STATES: Partial<Record<Mode, string>> = {
+    finished: ' · finished',
+    paused: ' · PAUSED',
+    step: ' · STEP MODE',
+    replay: replaying.state?.playing === false ? ' · REPLAY PAUSED' : ' · REPLAY',
+    challenge: ' · YOU ARE THE SCHEDULER',
+  };
   const state = STATES[mode] ?? '';
   return (
     <Box flexDirection="column" height={height}>

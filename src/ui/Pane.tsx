@@ -48,7 +48,10 @@ export function Pane({ view, layout, selected, notes: first = [] }: PaneProps) {
   const top = Math.max(...view.history.expected, ...view.history.balance, 1);
   const status = s.status === 'finished' ? (s.deadlock ? 'deadlocked' : s.interrupted ? 'stopped' : 'finished') : s.stepMode && s.status === 'running' ? 'step mode' : s.status;
   const rate = ` · ${Math.round(s.throughput).toLocaleString('en-US')} tx/s`;
-  const title: Segment[] = [{ text: view.sync, color: 'cyan', bold: true }, { text: firstFitting([` · ${status}${rate}`, ` · ${status}`, ''], w - view.sync.length), dim: true }];
+  const title: Segment[] = [
+    { text: view.sync, color: 'cyan', bold: true },
+    { text: firstFitting([` · ${status}${rate}`, ` · ${status}`, ''], w - view.sync.length), dim: true },
+  ];
   const noteLines = notes(view, w, layout.noteLines, first);
   return (
     <Box flexDirection="column" width={layout.pane.width} height={layout.pane.height} borderStyle="round" borderColor={border} paddingX={1}>
@@ -57,8 +60,18 @@ export function Pane({ view, layout, selected, notes: first = [] }: PaneProps) {
       <Line segments={verdictText(s, view.config, w)} />
       {layout.sparklines && (
         <>
-          <Line segments={[{ text: 'bal ', dim: true }, { text: sparkline(view.history.balance, w - 4, top), color: s.balance === s.expected ? 'green' : 'red' }]} />
-          <Line segments={[{ text: 'exp ', dim: true }, { text: sparkline(view.history.expected, w - 4, top), dim: true }]} />
+          <Line
+            segments={[
+              { text: 'bal ', dim: true },
+              { text: sparkline(view.history.balance, w - 4, top), color: s.balance === s.expected ? 'green' : 'red' },
+            ]}
+          />
+          <Line
+            segments={[
+              { text: 'exp ', dim: true },
+              { text: sparkline(view.history.expected, w - 4, top), dim: true },
+            ]}
+          />
         </>
       )}
       <Line segments={scenarioText(s, w)} />

@@ -82,19 +82,75 @@ export function digitAgent(input: string): number | null {
 }
 
 export const KEYMAP: readonly KeyDef[] = [
-  { action: 'interrupt', keys: 'Ctrl-C', match: (i, k) => k.ctrl && i === 'c', modes: ['picker', ...ANY_RUN, 'help'], footer: () => null, help: 'quit at once (exit code 130)', priority: 0 },
-  { action: 'closeHelp', keys: '? Esc q', match: (i, k) => i === '?' || i === 'q' || k.escape, modes: ['help'], footer: () => '? Esc close help', help: 'close this help', priority: 0 },
-  { action: 'helpPage', keys: 'space ↓', match: (i, k) => i === ' ' || k.downArrow || k.pageDown, modes: ['help'], footer: (c) => ((c.helpPages ?? 1) > 1 ? 'space more' : null), help: 'next page of this help', priority: 1 },
+  {
+    action: 'interrupt',
+    keys: 'Ctrl-C',
+    match: (i, k) => k.ctrl && i === 'c',
+    modes: ['picker', ...ANY_RUN, 'help'],
+    footer: () => null,
+    help: 'quit at once (exit code 130)',
+    priority: 0,
+  },
+  {
+    action: 'closeHelp',
+    keys: '? Esc q',
+    match: (i, k) => i === '?' || i === 'q' || k.escape,
+    modes: ['help'],
+    footer: () => '? Esc close help',
+    help: 'close this help',
+    priority: 0,
+  },
+  {
+    action: 'helpPage',
+    keys: 'space ↓',
+    match: (i, k) => i === ' ' || k.downArrow || k.pageDown,
+    modes: ['help'],
+    footer: (c) => ((c.helpPages ?? 1) > 1 ? 'space more' : null),
+    help: 'next page of this help',
+    priority: 1,
+  },
   { action: 'pickMove', keys: '↑ ↓', match: (_, k) => k.upArrow || k.downArrow, modes: ['picker'], footer: () => '↑↓ choose', help: 'choose a scenario', priority: 3 },
   { action: 'pickEnter', keys: 'Enter', match: (_, k) => k.return, modes: ['picker'], footer: () => '⏎ start', help: 'start the chosen scenario', priority: 2 },
   { action: 'pickDigit', keys: '1-5', match: (i) => /^[1-5]$/.test(i), modes: ['picker'], footer: () => '1-5 start', help: 'start scenario 1-5', priority: 4 },
   { action: 'tourNext', keys: 'Enter', match: (_, k) => k.return, modes: ['tour'], footer: () => '⏎ next', help: 'the guided tour: go on', priority: 1 },
   { action: 'tourEnd', keys: 'Esc t', match: (i, k) => k.escape || i === 't', modes: ['tour'], footer: () => 'Esc end tour', help: 'leave the guided tour', priority: 2 },
-  { action: 'replayToggle', keys: 'space', match: (i) => i === ' ', modes: ['replay'], footer: (c) => (c.playing ? 'space pause' : 'space play'), help: `tui --replay: pause / play on (a step every ${STEP_MS / 1000} s)`, priority: 1 },
-  { action: 'replayNext', keys: 'Enter', match: (_, k) => k.return, modes: ['replay'], footer: () => '⏎ next step', help: 'tui --replay: take the next step of the schedule now', priority: 1 },
+  {
+    action: 'replayToggle',
+    keys: 'space',
+    match: (i) => i === ' ',
+    modes: ['replay'],
+    footer: (c) => (c.playing ? 'space pause' : 'space play'),
+    help: `tui --replay: pause / play on (a step every ${STEP_MS / 1000} s)`,
+    priority: 1,
+  },
+  {
+    action: 'replayNext',
+    keys: 'Enter',
+    match: (_, k) => k.return,
+    modes: ['replay'],
+    footer: () => '⏎ next step',
+    help: 'tui --replay: take the next step of the schedule now',
+    priority: 1,
+  },
   { action: 'challengeEnd', keys: 'Esc', match: (_, k) => k.escape, modes: ['challenge'], footer: () => 'Esc leave', help: 'leave the challenge', priority: 2 },
-  { action: 'pause', keys: 'space', match: (i) => i === ' ', modes: ['running', 'paused'], footer: (c) => (c.mode === 'paused' ? 'space resume' : 'space pause'), help: 'pause / resume every pane (the clock and rates stop too)', priority: 3 },
-  { action: 'stepMode', keys: 's', match: (i) => i === 's', modes: RUN, footer: (c) => (c.mode === 'step' ? 's run freely' : 's step mode'), help: 'step mode on/off: agents wait before each step (read, write, ...)', priority: 4 },
+  {
+    action: 'pause',
+    keys: 'space',
+    match: (i) => i === ' ',
+    modes: ['running', 'paused'],
+    footer: (c) => (c.mode === 'paused' ? 'space resume' : 'space pause'),
+    help: 'pause / resume every pane (the clock and rates stop too)',
+    priority: 3,
+  },
+  {
+    action: 'stepMode',
+    keys: 's',
+    match: (i) => i === 's',
+    modes: RUN,
+    footer: (c) => (c.mode === 'step' ? 's run freely' : 's step mode'),
+    help: 'step mode on/off: agents wait before each step (read, write, ...)',
+    priority: 4,
+  },
   {
     action: 'stepAgent',
     keys: '1-9 0',
@@ -104,11 +160,43 @@ export const KEYMAP: readonly KeyDef[] = [
     help: 'step mode: agent 1-10 (A-J, D1-W5...) takes one step, in every pane',
     priority: 1,
   },
-  { action: 'select', keys: '↑ ↓ Tab', match: (i, k) => k.upArrow || k.downArrow || k.tab || i === '\t', modes: ['step'], footer: (c) => (c.names.length > 10 ? '↑↓ pick' : null), help: 'step mode: select any agent (also beyond the tenth)', priority: 5 },
-  { action: 'stepSelected', keys: 'Enter', match: (_, k) => k.return, modes: ['step'], footer: (c) => `⏎ step ${c.names[c.selected] ?? ''}`, help: 'step mode: let the selected agent take one step', priority: 2 },
+  {
+    action: 'select',
+    keys: '↑ ↓ Tab',
+    match: (i, k) => k.upArrow || k.downArrow || k.tab || i === '\t',
+    modes: ['step'],
+    footer: (c) => (c.names.length > 10 ? '↑↓ pick' : null),
+    help: 'step mode: select any agent (also beyond the tenth)',
+    priority: 5,
+  },
+  {
+    action: 'stepSelected',
+    keys: 'Enter',
+    match: (_, k) => k.return,
+    modes: ['step'],
+    footer: (c) => `⏎ step ${c.names[c.selected] ?? ''}`,
+    help: 'step mode: let the selected agent take one step',
+    priority: 2,
+  },
   { action: 'window', keys: '+ -', match: (i) => i === '+' || i === '=' || i === '-', modes: RUN, footer: () => '+/- window', help: 'double / halve the race window', priority: 6 },
-  { action: 'restart', keys: 'r', match: (i) => i === 'r', modes: [...LIVE_OR_DONE, 'replay', 'challenge'], footer: (c) => (c.mode === 'challenge' ? 'r try again' : 'r restart'), help: 'restart with the same settings (a replay or the challenge: step 1)', priority: 2 },
-  { action: 'tour', keys: 't', match: (i) => i === 't', modes: ['picker', ...LIVE_OR_DONE, 'replay'], footer: () => 't tour', help: 'guided tour: a lost update by hand, then the same under a mutex', priority: 5 },
+  {
+    action: 'restart',
+    keys: 'r',
+    match: (i) => i === 'r',
+    modes: [...LIVE_OR_DONE, 'replay', 'challenge'],
+    footer: (c) => (c.mode === 'challenge' ? 'r try again' : 'r restart'),
+    help: 'restart with the same settings (a replay or the challenge: step 1)',
+    priority: 2,
+  },
+  {
+    action: 'tour',
+    keys: 't',
+    match: (i) => i === 't',
+    modes: ['picker', ...LIVE_OR_DONE, 'replay'],
+    footer: () => 't tour',
+    help: 'guided tour: a lost update by hand, then the same under a mutex',
+    priority: 5,
+  },
   {
     action: 'challenge',
     keys: 'c',
@@ -118,7 +206,15 @@ export const KEYMAP: readonly KeyDef[] = [
     help: 'you are the scheduler: lose a deposit by hand, vs the explorer',
     priority: 5,
   },
-  { action: 'help', keys: '?', match: (i) => i === '?', modes: ['picker', ...LIVE_OR_DONE, 'replay', 'challenge'], footer: () => '? help', help: 'this help (keys and the lane legend)', priority: 1 },
+  {
+    action: 'help',
+    keys: '?',
+    match: (i) => i === '?',
+    modes: ['picker', ...LIVE_OR_DONE, 'replay', 'challenge'],
+    footer: () => '? help',
+    help: 'this help (keys and the lane legend)',
+    priority: 1,
+  },
   { action: 'quit', keys: 'q', match: (i) => i === 'q', modes: ['picker', ...ANY_RUN], footer: () => 'q quit', help: 'quit (the summary stays on the screen)', priority: 0 },
 ];
 
@@ -133,7 +229,11 @@ export function footerText(ctx: KeyContext, width: number): string {
     .map((d, order) => ({ text: d.footer(ctx), priority: d.priority, order }))
     .filter((e): e is { text: string; priority: number; order: number } => e.text !== null);
   const kept = [...entries];
-  const join = (list: typeof entries): string => [...list].sort((a, b) => a.order - b.order).map((e) => e.text).join(' · ');
+  const join = (list: typeof entries): string =>
+    [...list]
+      .sort((a, b) => a.order - b.order)
+      .map((e) => e.text)
+      .join(' · ');
   while (kept.length > 1 && join(kept).length > width) {
     const drop = kept.reduce((worst, e) => (e.priority > worst.priority ? e : worst));
     kept.splice(kept.indexOf(drop), 1);

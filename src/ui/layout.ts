@@ -90,12 +90,22 @@ export function computeLayout(input: LayoutInput): Layout {
     const paneHeight = direction === 'row' ? body : Math.floor(body / n);
     return { direction, width, paneHeight, ok: width - BORDER - PADDING >= minInner && paneHeight >= paneLines(agents) };
   };
-  const choice =
-    [fits('row', COMFORTABLE_INNER), fits('column', COMFORTABLE_INNER), fits('row', MIN_INNER), fits('column', MIN_INNER)].find((f) => f.ok) ?? null;
+  const choice = [fits('row', COMFORTABLE_INNER), fits('column', COMFORTABLE_INNER), fits('row', MIN_INNER), fits('column', MIN_INNER)].find((f) => f.ok) ?? null;
   const need = { width: n * (MIN_INNER + BORDER + PADDING), height: HEADER_LINES + FOOTER_LINES + 1 + extraLines + paneLines(agents) };
   const base = { height, width: columns, extraLines };
   if (!choice) {
-    return { ...base, tooSmall: need, direction: 'row', pane: { width: columns, height: 0, innerWidth: 0 }, agentRows: 0, agentsPerRow: 1, noteLines: 0, sparklines: false, columns: { name: 0, state: 0, tx: 0, wait: 0, lane: 0 }, legend: false };
+    return {
+      ...base,
+      tooSmall: need,
+      direction: 'row',
+      pane: { width: columns, height: 0, innerWidth: 0 },
+      agentRows: 0,
+      agentsPerRow: 1,
+      noteLines: 0,
+      sparklines: false,
+      columns: { name: 0, state: 0, tx: 0, wait: 0, lane: 0 },
+      legend: false,
+    };
   }
   const innerWidth = choice.width - BORDER - PADDING;
   const innerHeight = choice.paneHeight - BORDER;

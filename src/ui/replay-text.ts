@@ -22,9 +22,7 @@ export function replayNotes(snapshot: Snapshot, plan: ReplayPlan | undefined, er
   if (error) return [{ text: `✗ replay stuck: ${error}`, color: 'red' }];
   const matches = replayMatches(snapshot, plan);
   if (matches === null) return [];
-  return matches
-    ? [{ text: `✓ match: the model predicted ${predicted(plan!)}`, color: 'green' }]
-    : [{ text: `✗ MISMATCH: the model predicted ${predicted(plan!)}`, color: 'red' }];
+  return matches ? [{ text: `✓ match: the model predicted ${predicted(plan!)}`, color: 'green' }] : [{ text: `✗ MISMATCH: the model predicted ${predicted(plan!)}`, color: 'red' }];
 }
 
 /** The panel: the schedule and how far it got, then what the model predicts (per pane when there are several). */
@@ -36,10 +34,9 @@ export function replayText(plans: readonly ReplayPlan[], state: ReplayState | nu
   const total = state?.total ?? first.schedule.length;
   const next = done < total ? first.names[first.schedule[done]!] : null;
   const pace = state?.playing === false ? 'paused (⏎ next step)' : `a step every ${STEP_MS / 1000} s`;
-  const head =
-    over
-      ? { text: `Replayed ${names} on real threads, ${total} steps${first.complete ? '' : ', then the agents ran on their own'}.`, color: 'yellow' as Colour }
-      : { text: `Replay ${names} on real threads: ${done} of ${total} steps done, next ${next} · ${pace}`, color: 'yellow' as Colour };
+  const head = over
+    ? { text: `Replayed ${names} on real threads, ${total} steps${first.complete ? '' : ', then the agents ran on their own'}.`, color: 'yellow' as Colour }
+    : { text: `Replay ${names} on real threads: ${done} of ${total} steps done, next ${next} · ${pace}`, color: 'yellow' as Colour };
   const model = plans.map((p) => {
     const who = plans.length > 1 ? `${p.config.sync}: the` : 'The';
     return p.model

@@ -85,15 +85,18 @@ export async function runDashboard(cmd: Command, make: MakeRun = (config) => new
     const onSigterm = (): void => leave(143);
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
-    const instance = render(<App start={start} scenario={scenarioGiven || cmd.given.includes('sync') || replay ? cmd.config.scenario : null} replay={replay} onExit={leave} {...tourOffer()} />, {
-      exitOnCtrlC: false, // we handle Ctrl-C: terminate the workers, then exit 130
-      maxFps: 15,
-      // ink 6.8's incremental renderer returns the cursor one line short when a frame ends with
-      // a newline, so every changed frame leaves a stale line above it (seen in tmux). The full
-      // redraw is correct, and ink wraps each frame in synchronized-output mode (DEC 2026), which
-      // keeps it flicker-free on terminals that support it.
-      incrementalRendering: false,
-    });
+    const instance = render(
+      <App start={start} scenario={scenarioGiven || cmd.given.includes('sync') || replay ? cmd.config.scenario : null} replay={replay} onExit={leave} {...tourOffer()} />,
+      {
+        exitOnCtrlC: false, // we handle Ctrl-C: terminate the workers, then exit 130
+        maxFps: 15,
+        // ink 6.8's incremental renderer returns the cursor one line short when a frame ends with
+        // a newline, so every changed frame leaves a stale line above it (seen in tmux). The full
+        // redraw is correct, and ink wraps each frame in synchronized-output mode (DEC 2026), which
+        // keeps it flicker-free on terminals that support it.
+        incrementalRendering: false,
+      },
+    );
     instance.waitUntilExit().catch(() => leave(1));
   });
 }

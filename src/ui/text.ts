@@ -57,7 +57,12 @@ export function balanceText(s: Snapshot, width: number): Segment[] {
   const forms: Segment[][] = [
     [{ text: 'balance ' }, { text: money(s.balance), color: colour, bold: true }, { text: ' / expected ', dim: true }, { text: money(s.expected) }, { text: off, color: 'red' }],
     [{ text: 'bal ' }, { text: money(s.balance), color: colour, bold: true }, { text: ' / exp ', dim: true }, { text: money(s.expected) }, { text: off, color: 'red' }],
-    [{ text: money(s.balance), color: colour, bold: true }, { text: ' / ', dim: true }, { text: money(s.expected) }, { text: diff ? ` (${diff < 0 ? '-' : '+'}${money(Math.abs(diff))})` : '', color: 'red' }],
+    [
+      { text: money(s.balance), color: colour, bold: true },
+      { text: ' / ', dim: true },
+      { text: money(s.expected) },
+      { text: diff ? ` (${diff < 0 ? '-' : '+'}${money(Math.abs(diff))})` : '', color: 'red' },
+    ],
     [{ text: money(s.balance), color: colour, bold: true }, { text: ' / ', dim: true }, { text: money(s.expected) }],
   ];
   return forms.find((f) => segmentsLength(f) <= width) ?? forms[forms.length - 1]!;
@@ -76,7 +81,12 @@ export function verdictText(s: Snapshot, config: Pick<SimConfig, 'scenario' | 's
   const tx = ` · tx ${count(s.transactions)}${s.retries ? ` · retries ${count(s.retries)}` : ''}`;
   const forms = [live + tx, live, live.replace(/ (deposits|updates)$/, '')];
   const text = firstFitting(forms, width);
-  return text.endsWith(tx) ? [{ text: live, color: colour, bold: true }, { text: tx, dim: true }] : [{ text, color: colour, bold: true }];
+  return text.endsWith(tx)
+    ? [
+        { text: live, color: colour, bold: true },
+        { text: tx, dim: true },
+      ]
+    : [{ text, color: colour, bold: true }];
 }
 
 /** The notes under the agents: the final verdict's violations (each naming its invariant), or none. */
@@ -129,7 +139,18 @@ export function agentLabel(a: AgentSnapshot, s: Snapshot, ops: number, width: nu
   const inCycle = cycleOf(s).get(a.name);
   const acct = (lock: number): string => (s.accounts.length > 1 ? `acct ${lock + 1}` : 'the lock');
   if (inCycle) {
-    return { text: firstFitting([`deadlock: waits ${acct(inCycle.waitsFor)}, held by ${inCycle.heldBy}`, `waits ${acct(inCycle.waitsFor)}, held by ${inCycle.heldBy}`, `deadlock→${inCycle.heldBy}`, 'deadlocked'], width), color: 'red' };
+    return {
+      text: firstFitting(
+        [
+          `deadlock: waits ${acct(inCycle.waitsFor)}, held by ${inCycle.heldBy}`,
+          `waits ${acct(inCycle.waitsFor)}, held by ${inCycle.heldBy}`,
+          `deadlock→${inCycle.heldBy}`,
+          'deadlocked',
+        ],
+        width,
+      ),
+      color: 'red',
+    };
   }
   if (a.state === 'done' && s.status === 'finished' && a.transactions < ops && (s.deadlock || s.interrupted)) return { text: 'gave up', color: 'yellow' };
   if (a.nextStep && a.state !== 'done' && a.state !== 'dead' && a.state !== 'waiting for lock') {
@@ -138,7 +159,15 @@ export function agentLabel(a: AgentSnapshot, s: Snapshot, ops: number, width: nu
   if (a.state === 'waiting for lock' && a.waitingFor !== null) {
     const holder = s.lockHolders[s.lockHolders.length > 1 ? a.waitingFor : 0];
     if (holder != null) {
-      const forms = s.accounts.length > 1 ? [`waits for acct ${a.waitingFor + 1}, held by ${name(holder)}`, `waits acct ${a.waitingFor + 1}, held by ${name(holder)}`, `waits acct ${a.waitingFor + 1} (${name(holder)})`, `waits ${name(holder)}`] : [`waits for ${name(holder)}`, `waits ${name(holder)}`];
+      const forms =
+        s.accounts.length > 1
+          ? [
+              `waits for acct ${a.waitingFor + 1}, held by ${name(holder)}`,
+              `waits acct ${a.waitingFor + 1}, held by ${name(holder)}`,
+              `waits acct ${a.waitingFor + 1} (${name(holder)})`,
+              `waits ${name(holder)}`,
+            ]
+          : [`waits for ${name(holder)}`, `waits ${name(holder)}`];
       return { text: firstFitting([...forms, SHORT[a.state]], width), color: 'red' };
     }
   }
@@ -169,7 +198,12 @@ export function scenarioText(s: Snapshot, width: number): Segment[] {
     return [{ text: firstFitting([long, short, `DEADLOCK: ${cycle.map((m) => m.agent).join(' ')}`], width), color: 'red', bold: true }];
   }
   if (s.crashed.length) {
-    return [{ text: firstFitting([`crashed: ${s.crashed.map((c) => c.agent).join(', ')} (see the verdict)`, `crashed: ${s.crashed.map((c) => c.agent).join(' ')}`], width), color: 'redBright' }];
+    return [
+      {
+        text: firstFitting([`crashed: ${s.crashed.map((c) => c.agent).join(', ')} (see the verdict)`, `crashed: ${s.crashed.map((c) => c.agent).join(' ')}`], width),
+        color: 'redBright',
+      },
+    ];
   }
   switch (s.scenario) {
     case 'condition': {

@@ -53,7 +53,10 @@ describe('explore: every interleaving of the real step programs, judged by the o
   it('transfer in opposite directions deadlocks with --order naive, never with global', () => {
     const naive = explore(transfer('naive'));
     const inputs = naive.inputs.map((txs) => [txs[0]!.from, txs[0]!.to]);
-    expect(inputs).toEqual([[1, 0], [0, 1]]); // seed 42: opposite directions
+    expect(inputs).toEqual([
+      [1, 0],
+      [0, 1],
+    ]); // seed 42: opposite directions
     const dead = naive.outcomes.filter((o) => o.model.outcome.deadlock);
     expect(dead).toHaveLength(1);
     expect(dead[0]!.model.verdict.violations.map((v) => v.name)).toEqual(['deadlock']);

@@ -4,8 +4,7 @@ import { spawnWorker } from '../../src/sim/spawn-worker.js';
 /** Runs a producer and a consumer worker for n hand-offs; resolves with the consumer's tally. */
 export async function runHandoffs(c: Condition, n: number): Promise<{ sum: number; consumed: number }> {
   const slot = new SharedArrayBuffer(8);
-  const start = (role: string) =>
-    spawnWorker(new URL('../fixtures/handoff-worker.ts', import.meta.url), { workerData: { role, handle: c.handle, slot, n } });
+  const start = (role: string) => spawnWorker(new URL('../fixtures/handoff-worker.ts', import.meta.url), { workerData: { role, handle: c.handle, slot, n } });
   const workers = [start('producer'), start('consumer')];
   const results = await Promise.all(
     workers.map(

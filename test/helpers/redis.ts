@@ -28,13 +28,7 @@ export interface Fixture {
 }
 
 /** A fresh run (own prefix) with `agents` stores, each on its own connection. */
-export async function openRun(
-  url: string,
-  agents: number,
-  init: RunInit,
-  options: Omit<RedisStoreOptions, 'agent' | 'keys'> = {},
-  ttlMs?: number,
-): Promise<Fixture> {
+export async function openRun(url: string, agents: number, init: RunInit, options: Omit<RedisStoreOptions, 'agent' | 'keys'> = {}, ttlMs?: number): Promise<Fixture> {
   const keys = new RunKeys(newRunId(), ttlMs);
   const run = await RedisRun.open(url, keys);
   await run.init(init);

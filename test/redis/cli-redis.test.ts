@@ -75,7 +75,24 @@ describe('bank-sim on Redis (built binary)', () => {
   });
 
   it('--dispatch queue: an agent process that dies mid-transaction loses no transaction; the others claim it', async () => {
-    const { code, stdout } = await cli(['run', '--redis-url', server().url, '--dispatch', 'queue', '--agents-on', 'processes', '--agents', '3', '--ops', '10', '--sync', 'watch', '--crash', 'B@2', '--json']);
+    const { code, stdout } = await cli([
+      'run',
+      '--redis-url',
+      server().url,
+      '--dispatch',
+      'queue',
+      '--agents-on',
+      'processes',
+      '--agents',
+      '3',
+      '--ops',
+      '10',
+      '--sync',
+      'watch',
+      '--crash',
+      'B@2',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const r = JSON.parse(stdout) as Row & { crashed: { agent: string }[] };
     expect(r.crashed.map((c) => c.agent)).toEqual(['B']);

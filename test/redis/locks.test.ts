@@ -113,10 +113,16 @@ describe('the wait-for graph on Redis', () => {
       expect((await fx.run.snapshot()).lockHolders).toEqual([0, 1]);
       const waits = [a.perform({ op: 'lock', lock: 1 }), b.perform({ op: 'lock', lock: 0 })];
       const settled = Promise.allSettled(waits);
-      const snap = await until(() => fx.run.snapshot(), (x) => x.lockWaits.size === 2);
+      const snap = await until(
+        () => fx.run.snapshot(),
+        (x) => x.lockWaits.size === 2,
+      );
       // The cycle, read in one MULTI: 0 waits for lock 1 held by 1, 1 waits for lock 0 held by 0.
       expect(snap.lockHolders).toEqual([0, 1]);
-      expect([...snap.lockWaits].sort()).toEqual([[0, 1], [1, 0]]);
+      expect([...snap.lockWaits].sort()).toEqual([
+        [0, 1],
+        [1, 0],
+      ]);
       // The lock script reads the run's control: a stopping run wakes the waiters and they give up.
       await raw.hSet(fx.run.keys.control, 'c', CTRL.STOPPING);
       for (const n of [0, 1]) await raw.rPush(fx.run.keys.lockWake(n), '1');
@@ -137,7 +143,10 @@ describe('the wait-for graph on Redis', () => {
       const [a, b] = fx.stores as [NonNullable<(typeof fx.stores)[0]>, NonNullable<(typeof fx.stores)[0]>];
       await a.perform({ op: 'lock', lock: 0 });
       const waiting = b.perform({ op: 'lock', lock: 0 });
-      let snap = await until(() => fx.run.snapshot(), (x) => x.lockWaits.size === 1);
+      let snap = await until(
+        () => fx.run.snapshot(),
+        (x) => x.lockWaits.size === 1,
+      );
       expect([...snap.lockWaits]).toEqual([[1, 0]]);
       await a.perform({ op: 'unlock', lock: 0 });
       await waiting;

@@ -12,10 +12,15 @@ const CENTS = 100;
 const server = useRedisServer();
 
 async function race(strategy: RedisStrategy, windowMs: number) {
-  const fx = await openRun(server().url, AGENTS, { balances: [0] }, {
-    fenced: strategy === 'fenced',
-    addVia: strategy === 'lua' ? 'script' : 'incrby',
-  });
+  const fx = await openRun(
+    server().url,
+    AGENTS,
+    { balances: [0] },
+    {
+      fenced: strategy === 'fenced',
+      addVia: strategy === 'lua' ? 'script' : 'incrby',
+    },
+  );
   try {
     const started = performance.now();
     const moved = await Promise.all(fx.stores.map((s) => drive(s, () => deposit(strategy, CENTS), DEPOSITS, { windowMs })));
@@ -33,7 +38,7 @@ describe('race on Redis (8 connections x 200 deposits of $1)', () => {
     console.log(`none: lost ${snap.lostUpdates} of ${AGENTS * DEPOSITS}, stale writes ${snap.staleWrites}`);
     expect(moved).toBe(AGENTS * DEPOSITS * CENTS);
     expect(snap.expected).toBe(moved);
-    expect(snap.lostUpdates).toBeGreaterThan(AGENTS * DEPOSITS / 4);
+    expect(snap.lostUpdates).toBeGreaterThan((AGENTS * DEPOSITS) / 4);
     // Every lost deposit is $1 missing from the balance, and vice versa.
     expect(snap.expected - snap.balance).toBe(snap.lostUpdates * CENTS);
     // Each lost update was erased by some stale write (one stale write can erase several).

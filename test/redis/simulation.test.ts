@@ -16,7 +16,10 @@ import { useRedisServer } from '../helpers/redis.js';
 const server = useRedisServer();
 
 function sim(over: Partial<SimConfig>, lockTtlMs = 5000, options: Partial<RedisRunOptions> = {}): RedisSimulation {
-  return new RedisSimulation({ ...preset('race'), depositors: 4, ops: 10, ...over, store: 'redis' }, { url: server().url, lockTtlMs, agentsOn: 'threads', dispatch: 'agents', ...options });
+  return new RedisSimulation(
+    { ...preset('race'), depositors: 4, ops: 10, ...over, store: 'redis' },
+    { url: server().url, lockTtlMs, agentsOn: 'threads', dispatch: 'agents', ...options },
+  );
 }
 
 describe('race on Redis, agents as async tasks', () => {
@@ -114,7 +117,11 @@ describe('deadlock on Redis', () => {
     expect(r.violations.map((v) => v.name)).toEqual(m.violations.map((v) => v.name));
     expect([r.ok, r.interrupted, r.transactions]).toEqual([m.ok, m.interrupted, m.transactions]);
     // The printed report: the shared-memory lines word for word, then what Redis adds.
-    const deadlockLines = (text: string) => text.split('\n').filter((l) => /DEADLOCK|VIOLATED/.test(l)).map((l) => l.replace(/T\d waits.*/, 'T waits...'));
+    const deadlockLines = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => /DEADLOCK|VIOLATED/.test(l))
+        .map((l) => l.replace(/T\d waits.*/, 'T waits...'));
     const printed = `${formatRun(r, s.config, s.names, s.events())}\n${formatRedis(r)}`;
     expect(deadlockLines(printed)).toEqual(deadlockLines(formatRun(m, memory.config, memory.names, memory.events())));
     expect(deadlockLines(printed)).toEqual(['  DEADLOCK: T waits...', '  VIOLATED deadlock: T waits...']);
@@ -136,7 +143,11 @@ describe('deadlock on Redis', () => {
       ['waiting for lock', 1],
     ]);
     const live = { ...snap, deadlock: null };
-    expect(scenarioText(live, 60).map((x) => x.text).join('')).toBe('locks: acct1 T2 · acct2 T1');
+    expect(
+      scenarioText(live, 60)
+        .map((x) => x.text)
+        .join(''),
+    ).toBe('locks: acct1 T2 · acct2 T1');
     expect(agentLabel(live.agents[0]!, live, 1, 40).text).toBe('waits for acct 1, held by T2');
     s.stop();
     const r = await done;

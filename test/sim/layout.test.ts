@@ -40,7 +40,11 @@ describe('shared memory layout', () => {
       const lines = Object.entries(regions).map(([name, ranges]) => [name, linesOf(base, ranges)] as const);
       for (const [a, linesA] of lines) {
         for (const [b, linesB] of lines) {
-          if (a < b) expect([...linesA].filter((l) => linesB.has(l)), `${a} and ${b} share a line (base ${base})`).toEqual([]);
+          if (a < b)
+            expect(
+              [...linesA].filter((l) => linesB.has(l)),
+              `${a} and ${b} share a line (base ${base})`,
+            ).toEqual([]);
         }
       }
     }

@@ -32,9 +32,7 @@ describe('race scenario (the lesson: 10 agents x 10 deposits of $1)', () => {
       expect(stale).toHaveLength(report.staleWrites);
       expect(stale.length).toBeGreaterThan(0);
       expect(report.ok).toBe(false);
-      expect(report.violations).toEqual([
-        { name: 'balance', reason: `lost ${report.lostUpdates} of 100 deposits: balance $${report.balance / 100}.00, expected $100.00` },
-      ]);
+      expect(report.violations).toEqual([{ name: 'balance', reason: `lost ${report.lostUpdates} of 100 deposits: balance $${report.balance / 100}.00, expected $100.00` }]);
     }
   });
 

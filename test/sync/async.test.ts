@@ -18,7 +18,7 @@ describe('async side (main thread)', () => {
     expect(asSemaphore.getValue()).toBe(1);
   });
 
-  it("acquire() never blocks the event loop while a worker holds the lock (21)", async () => {
+  it('acquire() never blocks the event loop while a worker holds the lock (21)', async () => {
     const m = new Mutex();
     const [a] = await spawn(1);
     await attachAll([a!], { m });
@@ -266,4 +266,3 @@ describe('async side (main thread)', () => {
     release();
   });
 });
-

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Condition,
-  InvalidArgumentError,
-  InvalidHandleError,
-  Mutex,
-  RLock,
-  Semaphore,
-  SyncError,
-} from '../../src/sync/index.js';
+import { Condition, InvalidArgumentError, InvalidHandleError, Mutex, RLock, Semaphore, SyncError } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
 
 const spawn = useThreads();

@@ -52,7 +52,11 @@ describe.each([
     expect(m.isLocked()).toBe(false);
     expect(m.withLock(() => 42)).toBe(42);
     expect(m.isLocked()).toBe(false);
-    await expect(m.runExclusive(async () => { throw new Error('async inside'); })).rejects.toThrow('async inside');
+    await expect(
+      m.runExclusive(async () => {
+        throw new Error('async inside');
+      }),
+    ).rejects.toThrow('async inside');
     expect(m.isLocked()).toBe(false);
     expect(await m.runExclusive(async () => 7)).toBe(7);
     expect(m.isLocked()).toBe(false);

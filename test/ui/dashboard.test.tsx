@@ -14,7 +14,16 @@ async function until(check: () => boolean, what = 'the expected frame'): Promise
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-const ev = (seq: number, agent: number, action: TraceEvent['action'], value = 0, aux = 0, aux2 = 0, aux3 = 0): TraceEvent => ({ seq, timeUs: seq, agent, action, value, aux, aux2, aux3 });
+const ev = (seq: number, agent: number, action: TraceEvent['action'], value = 0, aux = 0, aux2 = 0, aux3 = 0): TraceEvent => ({
+  seq,
+  timeUs: seq,
+  agent,
+  action,
+  value,
+  aux,
+  aux2,
+  aux3,
+});
 
 function mount(runs: FakeRun[], scenario: 'race' | null = 'race') {
   const exits: number[] = [];
@@ -112,8 +121,19 @@ describe('dashboard frames', () => {
       accounts,
       lockHolders: [null, null, null],
       agents: agents.map((a) => ({ ...a, state: 'done' })),
-      deadlock: { cycle: [{ agent: 'T1', waitsFor: 1, heldBy: 'T2' }, { agent: 'T2', waitsFor: 0, heldBy: 'T1' }], text: '' },
-      verdict: { ok: false, violations: [{ name: 'deadlock', reason: "T1 waits for account 2's lock, held by T2; T2 waits for account 1's lock, held by T1" }], lostUpdates: 0, updates: 0 },
+      deadlock: {
+        cycle: [
+          { agent: 'T1', waitsFor: 1, heldBy: 'T2' },
+          { agent: 'T2', waitsFor: 0, heldBy: 'T1' },
+        ],
+        text: '',
+      },
+      verdict: {
+        ok: false,
+        violations: [{ name: 'deadlock', reason: "T1 waits for account 2's lock, held by T2; T2 waits for account 1's lock, held by T1" }],
+        lostUpdates: 0,
+        updates: 0,
+      },
     });
     const { app } = await mounted([waiting, deadlocked]);
     await until(() => /DEADLOCK/.test(app.lastFrame() ?? ''));
@@ -177,7 +197,7 @@ describe('dashboard keys', () => {
     expect(asked[1]).toEqual({ strategies: ['none'], stepMode: true });
     run.evts = [ev(0, 0, 'read', 400, 0)];
     app.stdin.write('1');
-    await until(() => /A read the balance: \$4\.00\. Press 2/.test(app.lastFrame() ?? ''), 'the narration of A\'s step');
+    await until(() => /A read the balance: \$4\.00\. Press 2/.test(app.lastFrame() ?? ''), "the narration of A's step");
     expect(run.calls).toContain('step:0');
     app.unmount();
   });

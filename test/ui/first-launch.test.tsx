@@ -80,11 +80,15 @@ describe('the guided tour is offered on the first launch only', () => {
     expect(tourOffered(damaged)).toBe(true);
   });
 
-  it('a state directory that cannot be made under /proc fails at once (Node 20\'s recursive mkdir spins there for ever)', () => {
+  it("a state directory that cannot be made under /proc fails at once (Node 20's recursive mkdir spins there for ever)", () => {
     // In a child process: a regression would hang, and a hang must fail the test, not the run.
     const module = new URL('../../dist/ui/first-launch.js', import.meta.url).href;
     const script = `const m = await import(${JSON.stringify(module)}); m.rememberTourOffered(); console.log(m.tourOffered());`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, XDG_STATE_HOME: '/proc/bank-sim-no-such-dir' }, encoding: 'utf8', timeout: 15_000 });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, XDG_STATE_HOME: '/proc/bank-sim-no-such-dir' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     expect(child.signal).toBeNull();
     expect([child.status, child.stdout, child.stderr]).toEqual([0, 'false\n', '']);
   });

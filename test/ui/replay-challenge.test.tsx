@@ -58,11 +58,14 @@ describe('the dashboard replays a schedule and offers the scheduler challenge', 
     app.unmount();
   });
 
-  it('c: you are the scheduler; 1 2 1 2 loses a deposit, compared with the explorer\'s witness and counts', async () => {
+  it("c: you are the scheduler; 1 2 1 2 loses a deposit, compared with the explorer's witness and counts", async () => {
     const app = render(<App start={start} scenario={null} onExit={() => {}} fps={50} />);
     await until(() => /pick a scenario/.test(flat(app.lastFrame())), 'the picker');
     app.stdin.write('c');
-    await until(() => /Goal: make the bank lose a deposit: end with \$1\.00 instead of \$2\.00/.test(flat(app.lastFrame())) && /A next: read/.test(flat(app.lastFrame())), 'the challenge');
+    await until(
+      () => /Goal: make the bank lose a deposit: end with \$1\.00 instead of \$2\.00/.test(flat(app.lastFrame())) && /A next: read/.test(flat(app.lastFrame())),
+      'the challenge',
+    );
     expect(flat(app.lastFrame())).toMatch(/Your schedule so far: none yet/);
     const steps = ['A', 'A,B', 'A,B,A'];
     for (const [i, key] of ['1', '2', '1'].entries()) {

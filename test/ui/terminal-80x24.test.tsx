@@ -42,7 +42,7 @@ describe('80x24', () => {
     term.unmount();
   });
 
-  it('? in the scenario picker opens the help there, with the picker\'s keys; Esc goes back to the picker', async () => {
+  it("? in the scenario picker opens the help there, with the picker's keys; Esc goes back to the picker", async () => {
     const term = renderAt(<App scenario={null} start={() => [new FakeRun('none')]} onExit={() => {}} fps={50} />, COLUMNS, ROWS);
     await until(term, (f) => /pick a scenario/.test(f), 'the picker');
     term.keys('?');
@@ -61,7 +61,10 @@ describe('80x24', () => {
     for (const from of ['picker', 'running', 'paused', 'step', 'finished', 'replay', 'challenge'] as Mode[]) {
       const page = helpPage(COLUMNS, room, from);
       expect(page.pages, from).toBe(1);
-      expect(page.lines.filter((l) => l.key === '').map((l) => l.text), `${from}: a key's words wrapped`).toEqual([]);
+      expect(
+        page.lines.filter((l) => l.key === '').map((l) => l.text),
+        `${from}: a key's words wrapped`,
+      ).toEqual([]);
       expect(page.lines.every((l) => page.keyWidth * (l.key === null ? 0 : 1) + l.text.length <= COLUMNS - 4)).toBe(true);
     }
   });
@@ -78,7 +81,10 @@ describe('80x24', () => {
       term.keys(' ');
       seen.push(await until(term, (f) => f.includes(`page ${p}/${pages}`), `page ${p}`));
     }
-    const all = seen.join('\n').replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' ');
+    const all = seen
+      .join('\n')
+      .replace(/[│╭╮╰╯─]/g, ' ')
+      .replace(/\s+/g, ' ');
     expect(all).toMatch(/q quit \(the summary stays on the screen\)/);
     expect(all).toMatch(/Or press t for the guided tour\./);
     for (const f of seen) expect(measure(f, 60).wide).toEqual([]);
@@ -93,14 +99,29 @@ describe('80x24', () => {
     const parked = new Set(['W1', 'W2', 'W5', 'W7', 'W9', 'W10']);
     const agents = (stateOf: (name: string) => AgentSnapshot['state']): AgentSnapshot[] =>
       names.map((name) => ({ ...new FakeRun('none').snap.agents[0]!, name, role: name.startsWith('D') ? 'depositor' : 'withdrawer', state: stateOf(name) }));
-    const condition = new FakeRun('condition', { scenario: 'condition', balance: 1657, expected: 1657, lostUpdates: 0, verdict: { ok: true, violations: [], lostUpdates: 0, updates: 201 }, agents: agents((n) => (parked.has(n) ? 'waiting for funds' : 'idle')) }, 'condition');
-    const none = new FakeRun('none', {
-      scenario: 'condition',
-      status: 'finished',
-      minBalance: -4968,
-      verdict: { ok: false, violations: [{ name: 'overdraft', reason: 'the balance went down to -$49.68' }], lostUpdates: 2, updates: 12 },
-      agents: agents(() => 'done'),
-    }, 'condition');
+    const condition = new FakeRun(
+      'condition',
+      {
+        scenario: 'condition',
+        balance: 1657,
+        expected: 1657,
+        lostUpdates: 0,
+        verdict: { ok: true, violations: [], lostUpdates: 0, updates: 201 },
+        agents: agents((n) => (parked.has(n) ? 'waiting for funds' : 'idle')),
+      },
+      'condition',
+    );
+    const none = new FakeRun(
+      'none',
+      {
+        scenario: 'condition',
+        status: 'finished',
+        minBalance: -4968,
+        verdict: { ok: false, violations: [{ name: 'overdraft', reason: 'the balance went down to -$49.68' }], lostUpdates: 2, updates: 12 },
+        agents: agents(() => 'done'),
+      },
+      'condition',
+    );
     const term = renderAt(<App scenario="condition" start={() => [condition, none]} onExit={() => {}} fps={50} />, COLUMNS, ROWS);
     const frame = await until(term, (f) => /condition · running/.test(f) && /none · finished/.test(f), 'both panes');
     const lines = frame.split('\n');

@@ -48,7 +48,14 @@ export interface Terminal {
 export function renderAt(tree: ReactElement, columns: number, rows: number): Terminal {
   const stdout = new Screen(columns, rows);
   const stdin = new Keyboard();
-  const instance = render(tree, { stdout: stdout as never, stderr: new Screen(columns, rows) as never, stdin: stdin as never, debug: true, exitOnCtrlC: false, patchConsole: false });
+  const instance = render(tree, {
+    stdout: stdout as never,
+    stderr: new Screen(columns, rows) as never,
+    stdin: stdin as never,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   return { frame: () => stripVTControlCharacters(stdout.frames.at(-1) ?? ''), keys: (input) => stdin.write(input), unmount: instance.unmount };
 }
 

@@ -73,7 +73,10 @@ describe('the dashboard in a real terminal (tmux)', () => {
     keys('s');
     let s = await waitFor('step mode', (x) => /STEP MODE/.test(x) && /^│ A next:/m.test(x));
     // An agent caught between its read and its write finishes that write first.
-    for (const [agent, digit] of [['A', '1'], ['B', '2']] as const) {
+    for (const [agent, digit] of [
+      ['A', '1'],
+      ['B', '2'],
+    ] as const) {
       if (new RegExp(`^│ ${agent} next: write`, 'm').test(s)) {
         keys(digit);
         s = await waitFor(`${agent} to finish its write`, (x) => new RegExp(`^│ ${agent} next: read`, 'm').test(x));
@@ -87,7 +90,10 @@ describe('the dashboard in a real terminal (tmux)', () => {
     const pane = left(s);
     expect(pane.find((l) => /^ A /.test(l))).toMatch(/R·W·· $/); // A: read, -, write, -, -
     expect(pane.find((l) => /^ B /.test(l))).toMatch(/·R·W! $/); // B: -, read, -, write, lost
-    const story = pane.slice(pane.findIndex((l) => /^ ! B read/.test(l))).join(' ').replace(/\s+/g, ' ');
+    const story = pane
+      .slice(pane.findIndex((l) => /^ ! B read/.test(l)))
+      .join(' ')
+      .replace(/\s+/g, ' ');
     expect(story).toMatch(/! B read \$[\d,]+\.\d\d, then wrote \$[\d,]+\.\d\d over \$[\d,]+\.\d\d: A's deposit is lost/);
     expect(s).not.toMatch(/…/);
     keys('q');

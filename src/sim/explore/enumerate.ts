@@ -193,13 +193,12 @@ export function explore(config: SimConfig, options: ExploreOptions = {}): Explor
       witness: { schedule: witness(id), preemptions: summary[i + PRE]! },
     } satisfies OutcomeResult);
   }
-  results
-    .sort(
-      (x, y) =>
-        Number(x.model.verdict.ok === false) - Number(y.model.verdict.ok === false) ||
-        x.model.balances.reduce((s, b) => s + b, 0) - y.model.balances.reduce((s, b) => s + b, 0) ||
-        x.model.key.localeCompare(y.model.key),
-    );
+  results.sort(
+    (x, y) =>
+      Number(x.model.verdict.ok === false) - Number(y.model.verdict.ok === false) ||
+      x.model.balances.reduce((s, b) => s + b, 0) - y.model.balances.reduce((s, b) => s + b, 0) ||
+      x.model.key.localeCompare(y.model.key),
+  );
   memo.clear();
   if (!stopped) {
     try {

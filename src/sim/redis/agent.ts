@@ -216,7 +216,12 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
     clearInterval(timer);
     await flushing;
     await host.flush().catch(() => undefined);
-    await ctl.multi().rPush(keys.done, JSON.stringify(end)).pExpire(keys.done, keys.ttlMs).exec().catch(() => undefined);
+    await ctl
+      .multi()
+      .rPush(keys.done, JSON.stringify(end))
+      .pExpire(keys.done, keys.ttlMs)
+      .exec()
+      .catch(() => undefined);
     if (crashed) throw crashed;
     return end;
   } finally {

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { RedisConnectionLostError, RedisUnreachableError, RedisUrlError } from './errors.js';
 
-
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 
 import { displayUrl, parseRedisUrl } from './url.js';
@@ -31,7 +30,8 @@ function describe(error: unknown): string {
 /** True for the client errors that mean "the connection is gone". */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (['SocketClosedUnexpectedlyError', 'ClientClosedError', 'ClientOfflineError', 'ReconnectStrategyError', 'ConnectionTimeoutError'].includes(error.constructor.name)) return true;
+  if (['SocketClosedUnexpectedlyError', 'ClientClosedError', 'ClientOfflineError', 'ReconnectStrategyError', 'ConnectionTimeoutError'].includes(error.constructor.name))
+    return true;
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED';
 }

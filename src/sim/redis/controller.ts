@@ -451,7 +451,13 @@ export class RedisSimulation {
     if (this.locking) {
       const wake = this.ctl.multi();
       for (let n = 0; n < this.config.accounts; n++) {
-        wake.rPush(k.lockWake(n), this.roles.map(() => '1')).lTrim(k.lockWake(n), 0, this.roles.length - 1).pExpire(k.lockWake(n), k.ttlMs);
+        wake
+          .rPush(
+            k.lockWake(n),
+            this.roles.map(() => '1'),
+          )
+          .lTrim(k.lockWake(n), 0, this.roles.length - 1)
+          .pExpire(k.lockWake(n), k.ttlMs);
       }
       await wake.exec().catch(() => undefined);
     }
@@ -507,7 +513,9 @@ export class RedisSimulation {
     }
     for (const x of this.crashed) {
       if (this.locking && /--crash/.test(x.message)) {
-        this.notes.push(`${x.agent} crashed holding its lock; nobody released it: Redis freed it when its TTL ran out (--lock-ttl ${this.options.lockTtlMs} ms), then the others went on`);
+        this.notes.push(
+          `${x.agent} crashed holding its lock; nobody released it: Redis freed it when its TTL ran out (--lock-ttl ${this.options.lockTtlMs} ms), then the others went on`,
+        );
       }
     }
     if (c.pauseAt) {
@@ -524,7 +532,6 @@ export class RedisSimulation {
       this.notes.push(`the transaction a dead agent had taken stayed pending in the consumer group and was claimed again (XAUTOCLAIM after ${this.spec.claimIdleMs} ms idle)`);
     }
   }
-
 
   // --- commands (the dashboard's and Ctrl-C's) -------------------------------------------
 
@@ -558,7 +565,12 @@ export class RedisSimulation {
 
   step(agent: number): void {
     if (agent < 0 || agent >= this.roles.length || !this.ctl) return;
-    void this.ctl.multi().rPush(this.keys.grants(agent), '1').pExpire(this.keys.grants(agent), this.keys.ttlMs).exec().catch(() => undefined);
+    void this.ctl
+      .multi()
+      .rPush(this.keys.grants(agent), '1')
+      .pExpire(this.keys.grants(agent), this.keys.ttlMs)
+      .exec()
+      .catch(() => undefined);
   }
 
   setWindow(us: number): void {
@@ -682,4 +694,3 @@ async function settle(promises: Promise<unknown>[], ms: number): Promise<void> {
 function toEvent(t: EventTuple): TraceEvent {
   return { seq: 0, timeUs: t[0], agent: t[1], action: ACTIONS[t[2]] ?? 'read', value: t[3], aux: t[4], aux2: t[5], aux3: t[6] };
 }
-

@@ -106,7 +106,10 @@ export class RedisRun {
     multi.set(k.fence, '0', { PX: ttl });
     const permits = init.permits ?? 0;
     if (permits > 0) {
-      multi.rPush(k.permits, Array.from({ length: permits }, (_, i) => String(i)));
+      multi.rPush(
+        k.permits,
+        Array.from({ length: permits }, (_, i) => String(i)),
+      );
       multi.pExpire(k.permits, ttl);
     }
     multi.xAdd(k.events, '*', { e: JSON.stringify({ kind: 'init', accounts: init.balances.length, permits }) });

@@ -36,10 +36,7 @@ export class Script {
 const num = (expr: string) => `tonumber(${expr} or '0')`;
 
 /** KEYS acct, meta → {balance, reflected, commits}. A plain read: no lock, no version check. */
-export const READ = new Script(
-  'read',
-  `return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}}`,
-);
+export const READ = new Script('read', `return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}}`);
 
 // Records one committed update of `value` over a read that saw (seenValue, seenR): the new
 // balance reflects seenR + 1 updates; whatever else was reflected is now lost.

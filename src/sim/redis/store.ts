@@ -142,7 +142,8 @@ export class RedisStore {
     if (this.#lost) throw this.#lost;
     // One agent, one connection, one step at a time: WATCH state belongs to the connection, so a
     // second program interleaved on it would abort (or, worse, validate) the first one's EXEC.
-    if (this.#busy) throw new Error(`RedisStore of agent ${this.agent}: step '${step.op}' started while step '${this.#busy}' is still running; give each concurrent program its own store`);
+    if (this.#busy)
+      throw new Error(`RedisStore of agent ${this.agent}: step '${step.op}' started while step '${this.#busy}' is still running; give each concurrent program its own store`);
     this.#busy = step.op;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -271,7 +272,10 @@ export class RedisStore {
         return false;
       }
       const multi = this.#client.multi();
-      for (const [i, value, d] of [[from, a! - amount, -amount], [to, b! + amount, amount]] as const) {
+      for (const [i, value, d] of [
+        [from, a! - amount, -amount],
+        [to, b! + amount, amount],
+      ] as const) {
         multi.set(k.account(i), String(value), { PX: k.ttlMs }).hIncrBy(k.meta(i), 'r', 1).hIncrBy(k.meta(i), 'c', 1).hIncrBy(k.meta(i), 'e', d).hSet(k.meta(i), 'a', this.agent);
       }
       try {
