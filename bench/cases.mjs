@@ -187,8 +187,8 @@ const cases = {
   },
   // The simulator: transactions per second for one strategy.
   sim: async () => {
-    const { preset } = await import('../dist/sim/config.js');
-    const { Simulation } = await import('../dist/sim/simulation.js');
+    const { preset } = await import('../dist/sim/model/config.js');
+    const { Simulation } = await import('../dist/sim/engine/simulation.js');
     const config = { ...preset('race'), sync: p.sync, depositors: p.agents, ops: p.ops, windowUs: 0, traceCapacity: 1024 };
     const report = await new Simulation(config).run();
     const unsafe = p.sync === 'none' || p.sync === 'async'; // these lose updates by design
@@ -199,8 +199,8 @@ const cases = {
   ui: async () => {
     // React's production build, as the CLI loads it (src/cli.ts): the dashboard users get.
     process.env.NODE_ENV ??= 'production';
-    const { preset } = await import('../dist/sim/config.js');
-    const { Simulation } = await import('../dist/sim/simulation.js');
+    const { preset } = await import('../dist/sim/model/config.js');
+    const { Simulation } = await import('../dist/sim/engine/simulation.js');
     const config = { ...preset('race'), sync: 'mutex', depositors: p.agents, ops: p.ops, windowUs: 0, traceCapacity: 4096 };
     const sim = new Simulation(config);
     let frames = 0;

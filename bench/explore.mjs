@@ -4,7 +4,7 @@
 // Mazurkiewicz classes, states expanded (both passes), time, and states/s. Prints a markdown
 // table. Benchmarks are not tests: nothing here passes or fails on time.
 import { cpus } from 'node:os';
-import { preset } from '../dist/sim/config.js';
+import { preset } from '../dist/sim/model/config.js';
 import { explore } from '../dist/sim/explore/enumerate.js';
 
 // --quick (npm run bench -- --quick): one run of the small cases only.

@@ -21,11 +21,11 @@ try {
 }
 const quick = args.quick ?? false;
 const out = args.out ?? null;
-const { startRedisServer } = await import(join(root, 'dist/sim/redis/server.js'));
-const { RunKeys } = await import(join(root, 'dist/sim/redis/keys.js'));
-const { RedisRun } = await import(join(root, 'dist/sim/redis/run.js'));
-const { RedisStore } = await import(join(root, 'dist/sim/redis/store.js'));
-const { newRunId, connectRedis } = await import(join(root, 'dist/sim/redis/connect.js'));
+const { startRedisServer } = await import(join(root, 'dist/sim/stores/redis/server.js'));
+const { RunKeys } = await import(join(root, 'dist/sim/stores/redis/keys.js'));
+const { RedisRun } = await import(join(root, 'dist/sim/stores/redis/run.js'));
+const { RedisStore } = await import(join(root, 'dist/sim/stores/redis/store.js'));
+const { newRunId, connectRedis } = await import(join(root, 'dist/sim/stores/redis/connect.js'));
 
 const AGENTS = 8;
 const DEPOSITS = quick ? 200 : 500; // per agent

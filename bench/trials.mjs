@@ -4,8 +4,8 @@
 // once, trial states reset in shared memory between rounds. Each figure is the median of
 // REPEATS runs in this process, min-max beside it. Prints a markdown section.
 import { parseArgs } from 'node:util';
-import { preset } from '../dist/sim/config.js';
-import { runTrials } from '../dist/sim/trials.js';
+import { preset } from '../dist/sim/model/config.js';
+import { runTrials } from '../dist/sim/engine/trials.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
 const quick = values.quick ?? false;

@@ -7,7 +7,7 @@ if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.e
 // each), which more than doubles the dashboard's cost per frame, paid on the main thread that
 // the agents share the cores with. A NODE_ENV the user set is kept.
 process.env.NODE_ENV ??= 'production';
-const { main } = await import('./main.js');
+const { main } = await import('./cli/main.js');
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
 // On a terminal, leave explicitly: stdin, resumed by the dashboard, must not keep us alive.

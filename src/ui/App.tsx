@@ -1,12 +1,12 @@
 import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { SCENARIOS, type ScenarioName } from '../sim/config.js';
-import { clock, micros } from '../format.js';
+import { SCENARIOS, type ScenarioName } from '../sim/model/config.js';
+import { clock, micros } from '../cli/format.js';
 import { Footer, Help } from './Help.js';
 import { HELP_CHROME, helpPage } from './help-text.js';
 import { digitAgent, keyFor, type Action, type KeyContext, type Mode } from './keys.js';
 import { computeLayout } from './layout.js';
-import type { Snapshot } from '../sim/simulation.js';
+import type { Snapshot } from '../sim/engine/simulation.js';
 import { Pane } from './Pane.js';
 import { Picker } from './Picker.js';
 import { narrate, TOUR } from './tour.js';
@@ -15,7 +15,7 @@ import { useRuns, type RunRequest, type Start } from './use-runs.js';
 import { useReplay } from './use-replay.js';
 import { replayNotes, replayText } from './replay-text.js';
 import { challengeConfig, challengeFacts, challengeText, type PanelLine } from './challenge.js';
-import type { ReplayPlan } from '../sim/replay.js';
+import type { ReplayPlan } from '../sim/engine/replay.js';
 
 export interface AppProps {
   /** Starts the runs (one per pane) of a scenario. */

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { SCENARIOS, type ScenarioName } from '../sim/config.js';
+import { SCENARIOS, type ScenarioName } from '../sim/model/config.js';
 
 export const DESCRIPTIONS: Record<ScenarioName, string> = {
   race: '10 agents deposit $1 at once: lost updates without a lock',

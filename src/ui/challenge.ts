@@ -4,11 +4,11 @@
  * outcome. The goal, the counts and the witness to compare with all come from the explorer,
  * run on the very configuration the pane runs. Pure text: the App shows it.
  */
-import { exploreDefaults } from '../explore-args.js';
-import { preset, type SimConfig } from '../sim/config.js';
+import { exploreDefaults } from '../cli/explore-args.js';
+import { preset, type SimConfig } from '../sim/model/config.js';
 import { explore, type OutcomeResult } from '../sim/explore/enumerate.js';
-import { scheduleOf } from '../sim/replay.js';
-import { money } from '../sim/trace.js';
+import { scheduleOf } from '../sim/engine/replay.js';
+import { money } from '../sim/engine/trace.js';
 import type { PaneView } from './model.js';
 import type { Colour } from './text.js';
 

@@ -2,10 +2,10 @@
  * Pure view-model functions for the dashboard: what a pane shows, computed from a snapshot and
  * the recent events. No React, no workers: easy to test and cheap to run every frame.
  */
-import type { Snapshot } from '../sim/simulation.js';
-import type { Strategy, SimConfig } from '../sim/config.js';
-import { StoryTeller, type TraceEvent } from '../sim/trace.js';
-import { updateNoun } from '../sim/verdict.js';
+import type { Snapshot } from '../sim/engine/simulation.js';
+import type { Strategy, SimConfig } from '../sim/model/config.js';
+import { StoryTeller, type TraceEvent } from '../sim/engine/trace.js';
+import { updateNoun } from '../sim/model/verdict.js';
 
 /** What the dashboard needs from a running simulation (a Simulation implements it). */
 export interface RunHandle {

@@ -4,11 +4,11 @@
  * terminal (raw mode off, cursor shown).
  */
 import { render } from 'ink';
-import type { Command } from '../args.js';
-import type { ReplayPlan } from '../sim/replay.js';
-import { formatDashboardSummary } from '../report.js';
-import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/config.js';
-import { Simulation } from '../sim/simulation.js';
+import type { Command } from '../cli/args.js';
+import type { ReplayPlan } from '../sim/engine/replay.js';
+import { formatDashboardSummary } from '../cli/report.js';
+import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/model/config.js';
+import { Simulation } from '../sim/engine/simulation.js';
 import { App } from './App.js';
 import { tourOffer } from './first-launch.js';
 import type { RunHandle } from './model.js';

@@ -2,11 +2,11 @@
  * Pure text for the dashboard: every string is made to fit a given width by choosing a shorter
  * form or wrapping, never by cutting it off with an ellipsis.
  */
-import type { SimConfig } from '../sim/config.js';
-import type { AgentSnapshot, Snapshot } from '../sim/simulation.js';
-import { money } from '../sim/trace.js';
-import { count } from '../format.js';
-import { lostLine } from '../report.js';
+import type { SimConfig } from '../sim/model/config.js';
+import type { AgentSnapshot, Snapshot } from '../sim/engine/simulation.js';
+import { money } from '../sim/engine/trace.js';
+import { count } from '../cli/format.js';
+import { lostLine } from '../cli/report.js';
 
 export type Colour = 'red' | 'green' | 'yellow' | 'cyan' | 'blue' | 'magenta' | 'gray' | 'white' | 'redBright' | undefined;
 export interface Segment {

@@ -3,8 +3,8 @@
  * words, then the same steps under a mutex. A script of stops, and a narrator that tells what
  * the last key made happen, from the pane's events and snapshot. Pure: the App drives it.
  */
-import type { Strategy } from '../sim/config.js';
-import { explainLost, money, type TraceEvent } from '../sim/trace.js';
+import type { Strategy } from '../sim/model/config.js';
+import { explainLost, money, type TraceEvent } from '../sim/engine/trace.js';
 import type { PaneView } from './model.js';
 
 export interface TourStop {

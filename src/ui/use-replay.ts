@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { checkSchedule } from '../sim/explore/schedule.js';
-import { driveSchedule, type ReplayPlan } from '../sim/replay.js';
+import { driveSchedule, type ReplayPlan } from '../sim/engine/replay.js';
 import type { RunHandle } from './model.js';
 
 /** The pace of a playing replay. */

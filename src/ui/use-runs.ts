@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ScenarioName, SimConfig, Strategy } from '../sim/config.js';
+import type { ScenarioName, SimConfig, Strategy } from '../sim/model/config.js';
 import { PaneTracker, type PaneView, type RunHandle } from './model.js';
 
 export interface StartOptions {

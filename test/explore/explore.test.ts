@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preset, type SimConfig, type Strategy } from '../../src/sim/config.js';
+import { preset, type SimConfig, type Strategy } from '../../src/sim/model/config.js';
 import { explore } from '../../src/sim/explore/enumerate.js';
 import { checkSchedule, parseSchedule, ScheduleError } from '../../src/sim/explore/schedule.js';
 import { traceSchedule } from '../../src/sim/explore/witness.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { preset, type SimConfig } from '../../src/sim/config.js';
+import { preset, type SimConfig } from '../../src/sim/model/config.js';
 import { explore } from '../../src/sim/explore/enumerate.js';
-import { replay } from '../../src/sim/replay.js';
+import { replay } from '../../src/sim/engine/replay.js';
 
 // The proof that the model and the threads share semantics: every witness the explorer finds
 // is driven through the real worker threads (step mode, one granted step at a time), and the

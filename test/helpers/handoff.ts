@@ -1,5 +1,5 @@
 import type { Condition } from '../../src/sync/index.js';
-import { spawnWorker } from '../../src/sim/spawn-worker.js';
+import { spawnWorker } from '../../src/sim/engine/spawn-worker.js';
 
 /** Runs a producer and a consumer worker for n hand-offs; resolves with the consumer's tally. */
 export async function runHandoffs(c: Condition, n: number): Promise<{ sum: number; consumed: number }> {

@@ -2,7 +2,7 @@
  * Transaction programs for the Redis tests, written against the step model as the engine's
  * scenarios will be: a deposit per strategy, a bounded withdraw, a teller visit.
  */
-import type { Program, Seen, StepResults } from '../../src/sim/steps.js';
+import type { Program, Seen, StepResults } from '../../src/sim/model/steps.js';
 
 export type RedisStrategy = 'none' | 'incrby' | 'watch' | 'lua' | 'lock' | 'fenced';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../src/sim/redis/server.js';
-import { RunKeys } from '../../src/sim/redis/keys.js';
-import { newRunId } from '../../src/sim/redis/connect.js';
-import { RedisRun, type RunInit } from '../../src/sim/redis/run.js';
-import { RedisStore, type RedisStoreOptions } from '../../src/sim/redis/store.js';
-import type { Program, Step } from '../../src/sim/steps.js';
+import { startRedisServer, type RedisServer } from '../../src/sim/stores/redis/server.js';
+import { RunKeys } from '../../src/sim/stores/redis/keys.js';
+import { newRunId } from '../../src/sim/stores/redis/connect.js';
+import { RedisRun, type RunInit } from '../../src/sim/stores/redis/run.js';
+import { RedisStore, type RedisStoreOptions } from '../../src/sim/stores/redis/store.js';
+import type { Program, Step } from '../../src/sim/model/steps.js';
 
 /** One private redis-server per test file: started before the first test, always stopped after. */
 export function useRedisServer(): () => RedisServer {

@@ -1,4 +1,4 @@
-import { spawnWorker } from '../../src/sim/spawn-worker.js';
+import { spawnWorker } from '../../src/sim/engine/spawn-worker.js';
 
 /** Runs `workers` stress workers in one mode to completion; resolves with their reports. */
 export async function runStress(mode: string | string[], handle: unknown, shared: SharedArrayBuffer, workers: number, n: number) {

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../../src/sim/spawn-worker.js';
+import { spawnWorker } from '../../src/sim/engine/spawn-worker.js';
 
 export interface RemoteError {
   name: string;

@@ -3,9 +3,9 @@
  * URL, a server killed in the middle of a run.
  */
 import { describe, expect, it } from 'vitest';
-import { connectRedis, parseRedisUrl } from '../../src/sim/redis/connect.js';
-import { RedisConnectionLostError, RedisUnreachableError, RedisUrlError } from '../../src/sim/redis/errors.js';
-import { freePort, startRedisServer } from '../../src/sim/redis/server.js';
+import { connectRedis, parseRedisUrl } from '../../src/sim/stores/redis/connect.js';
+import { RedisConnectionLostError, RedisUnreachableError, RedisUrlError } from '../../src/sim/stores/redis/errors.js';
+import { freePort, startRedisServer } from '../../src/sim/stores/redis/server.js';
 import { deposit } from '../helpers/redis-programs.js';
 import { drive, openRun } from '../helpers/redis.js';
 

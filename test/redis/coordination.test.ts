@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { boundedWithdraw, checkThenWithdraw, notifyingDeposit, tellerVisit, waitingWithdraw } from '../helpers/redis-programs.js';
-import { RedisWaitTimeoutError } from '../../src/sim/redis/errors.js';
+import { RedisWaitTimeoutError } from '../../src/sim/stores/redis/errors.js';
 import { drive, openRun, useRedisServer } from '../helpers/redis.js';
 
 const server = useRedisServer();

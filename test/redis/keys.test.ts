@@ -3,8 +3,8 @@
  * carries a TTL, even without cleanup (a killed run). Events come back through the run's stream.
  */
 import { describe, expect, it } from 'vitest';
-import { connectRedis } from '../../src/sim/redis/connect.js';
-import type { RedisStore } from '../../src/sim/redis/store.js';
+import { connectRedis } from '../../src/sim/stores/redis/connect.js';
+import type { RedisStore } from '../../src/sim/stores/redis/store.js';
 import { boundedWithdraw, deposit, notifyingDeposit, tellerVisit, waitingWithdraw } from '../helpers/redis-programs.js';
 import { drive, openRun, useRedisServer } from '../helpers/redis.js';
 

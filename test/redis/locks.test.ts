@@ -5,9 +5,9 @@
  * balance. A plain SET NX PX lock cannot stop that write; a fencing token can.
  */
 import { describe, expect, it } from 'vitest';
-import { connectRedis } from '../../src/sim/redis/connect.js';
-import { CTRL } from '../../src/sim/redis/protocol.js';
-import { Abandoned } from '../../src/sim/thread-store.js';
+import { connectRedis } from '../../src/sim/stores/redis/connect.js';
+import { CTRL } from '../../src/sim/stores/redis/protocol.js';
+import { Abandoned } from '../../src/sim/stores/memory/thread-store.js';
 import { deposit } from '../helpers/redis-programs.js';
 import { drive, openRun, useRedisServer } from '../helpers/redis.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RedisServerMissingError } from '../../src/sim/redis/errors.js';
-import { ping, startRedisServer } from '../../src/sim/redis/server.js';
+import { RedisServerMissingError } from '../../src/sim/stores/redis/errors.js';
+import { ping, startRedisServer } from '../../src/sim/stores/redis/server.js';
 
 describe('private redis-server', () => {
   it('starts on a free loopback port, answers PING, and is gone after stop()', async () => {

@@ -4,12 +4,12 @@
  * redis-server for the file; small runs.
  */
 import { describe, expect, it } from 'vitest';
-import { firstLostUpdate, formatRun } from '../../src/report.js';
-import { formatRedis } from '../../src/redis-cmd.js';
-import { preset, REDIS_APPLICABLE, type SimConfig, type Strategy } from '../../src/sim/config.js';
-import { RedisSimulation, type RedisRunOptions } from '../../src/sim/redis/controller.js';
-import { Simulation } from '../../src/sim/simulation.js';
-import type { DeadlockInfo } from '../../src/sim/verdict.js';
+import { firstLostUpdate, formatRun } from '../../src/cli/report.js';
+import { formatRedis } from '../../src/cli/redis-cmd.js';
+import { preset, REDIS_APPLICABLE, type SimConfig, type Strategy } from '../../src/sim/model/config.js';
+import { RedisSimulation, type RedisRunOptions } from '../../src/sim/stores/redis/controller.js';
+import { Simulation } from '../../src/sim/engine/simulation.js';
+import type { DeadlockInfo } from '../../src/sim/model/verdict.js';
 import { agentLabel, scenarioText } from '../../src/ui/text.js';
 import { useRedisServer } from '../helpers/redis.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { A, ACCOUNT, EVENT_SIZE, G, SLOT, Shared } from '../../src/sim/layout.js';
+import { A, ACCOUNT, EVENT_SIZE, G, SLOT, Shared } from '../../src/sim/stores/memory/layout.js';
 
 /** The 64-byte lines that byte ranges [from, to) fall on, for a buffer that starts `base` bytes into a line. */
 function linesOf(base: number, ranges: [number, number][]): Set<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APPLICABLE, preset, type Strategy } from '../../src/sim/config.js';
-import { Simulation } from '../../src/sim/simulation.js';
+import { APPLICABLE, preset, type Strategy } from '../../src/sim/model/config.js';
+import { Simulation } from '../../src/sim/engine/simulation.js';
 
 const race = (sync: Strategy, extra = {}) => ({ ...preset('race'), sync, ...extra });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { preset, type ScenarioName, type SimConfig } from '../../src/sim/config.js';
-import { drawTx } from '../../src/sim/programs.js';
-import { agentSeed, rng } from '../../src/sim/rng.js';
-import { Simulation } from '../../src/sim/simulation.js';
+import { preset, type ScenarioName, type SimConfig } from '../../src/sim/model/config.js';
+import { drawTx } from '../../src/sim/model/programs.js';
+import { agentSeed, rng } from '../../src/sim/model/rng.js';
+import { Simulation } from '../../src/sim/engine/simulation.js';
 
 const config = (scenario: ScenarioName, extra: Partial<SimConfig> = {}): SimConfig => ({ ...preset(scenario), ...extra });
 

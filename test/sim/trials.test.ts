@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { preset, type ScenarioName, type SimConfig } from '../../src/sim/config.js';
-import { runTrials } from '../../src/sim/trials.js';
+import { preset, type ScenarioName, type SimConfig } from '../../src/sim/model/config.js';
+import { runTrials } from '../../src/sim/engine/trials.js';
 
 const config = (scenario: ScenarioName, extra: Partial<SimConfig> = {}): SimConfig => ({ ...preset(scenario), ...extra });
 

@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import { expect, it } from 'vitest';
-import { spawnWorker } from '../../src/sim/spawn-worker.js';
+import { spawnWorker } from '../../src/sim/engine/spawn-worker.js';
 import { Mutex, Semaphore, watchWorker } from '../../src/sync/index.js';
 
 // A bounded fuzz of mixed operations on real threads (a few seconds): blocking, timed, try and

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../../src/sim/trace.js';
+import type { TraceEvent } from '../../src/sim/engine/trace.js';
 import { App } from '../../src/ui/App.js';
 import { buildLanes, PaneTracker, sparkline } from '../../src/ui/model.js';
 import { FakeRun } from './fake-run.js';

@@ -1,6 +1,6 @@
-import { preset, type ScenarioName, type Strategy } from '../../src/sim/config.js';
-import type { AgentSnapshot, Snapshot } from '../../src/sim/simulation.js';
-import type { TraceEvent } from '../../src/sim/trace.js';
+import { preset, type ScenarioName, type Strategy } from '../../src/sim/model/config.js';
+import type { AgentSnapshot, Snapshot } from '../../src/sim/engine/simulation.js';
+import type { TraceEvent } from '../../src/sim/engine/trace.js';
 import type { RunHandle } from '../../src/ui/model.js';
 
 /** A RunHandle with a fixed snapshot that records the commands the UI sends it. */

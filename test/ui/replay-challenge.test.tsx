@@ -1,10 +1,10 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { preset, type SimConfig } from '../../src/sim/config.js';
+import { preset, type SimConfig } from '../../src/sim/model/config.js';
 import { checkSchedule } from '../../src/sim/explore/schedule.js';
 import { traceSchedule } from '../../src/sim/explore/witness.js';
-import type { ReplayPlan } from '../../src/sim/replay.js';
-import { Simulation } from '../../src/sim/simulation.js';
+import type { ReplayPlan } from '../../src/sim/engine/replay.js';
+import { Simulation } from '../../src/sim/engine/simulation.js';
 import { App } from '../../src/ui/App.js';
 import type { Start } from '../../src/ui/use-runs.js';
 

@@ -7,10 +7,10 @@
  * child re-runs a fresh generator along the node's results (stateless re-execution) only when
  * the live generator is elsewhere.
  */
-import type { SimConfig } from '../config.js';
-import { drawTx, transaction, type Role, type Tx } from '../programs.js';
-import { agentSeed, between, rng } from '../rng.js';
-import type { Step } from '../steps.js';
+import type { SimConfig } from '../model/config.js';
+import { drawTx, transaction, type Role, type Tx } from '../model/programs.js';
+import { agentSeed, between, rng } from '../model/rng.js';
+import type { Step } from '../model/steps.js';
 
 export class UnsupportedProgram extends Error {
   override name = 'UnsupportedProgram';

@@ -9,8 +9,8 @@
  * switching after an agent finished or blocked is free. `maxPreemptions` keeps only schedules
  * with at most that many (context bounding).
  */
-import type { SimConfig } from '../config.js';
-import type { Tx } from '../programs.js';
+import type { SimConfig } from '../model/config.js';
+import type { Tx } from '../model/programs.js';
 import { countClasses } from './classes.js';
 import { Machine, type ModelOutcome } from './machine.js';
 import { Budget, LimitReached, type Limits } from './limits.js';

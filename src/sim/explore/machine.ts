@@ -11,10 +11,10 @@
  * parked waiter are not enabled. A withdrawer that found too little and polls is parked until
  * account 0 changes (polling again before that would see the same balance).
  */
-import { agentCount, type SimConfig } from '../config.js';
-import { agentName, rolesOf, type Role } from '../programs.js';
-import type { Seen, Step, WriteResult } from '../steps.js';
-import { findDeadlock, judge, type DeadlockInfo, type Outcome, type Verdict } from '../verdict.js';
+import { agentCount, type SimConfig } from '../model/config.js';
+import { agentName, rolesOf, type Role } from '../model/programs.js';
+import type { Seen, Step, WriteResult } from '../model/steps.js';
+import { findDeadlock, judge, type DeadlockInfo, type Outcome, type Verdict } from '../model/verdict.js';
 import { AgentProgram, agentInputs, type ProgramNode } from './agent-program.js';
 
 /** Per-account cells. */

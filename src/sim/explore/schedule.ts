@@ -2,7 +2,7 @@
  * A schedule given by hand (`--replay A,B,A,B`: one agent name per move), checked against the
  * model before anything runs: every name must be an agent, and every move enabled at its point.
  */
-import type { SimConfig } from '../config.js';
+import type { SimConfig } from '../model/config.js';
 import { Machine, MODE, type Move } from './machine.js';
 
 export class ScheduleError extends Error {

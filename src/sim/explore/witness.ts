@@ -3,10 +3,10 @@
  * and written, locks taken) and the state after it, plus a one-line explanation of why the
  * outcome is forbidden.
  */
-import type { SimConfig } from '../config.js';
-import type { Seen, StepResults, WriteResult } from '../steps.js';
-import { money } from '../trace.js';
-import { updateNoun } from '../verdict.js';
+import type { SimConfig } from '../model/config.js';
+import type { Seen, StepResults, WriteResult } from '../model/steps.js';
+import { money } from '../engine/trace.js';
+import { updateNoun } from '../model/verdict.js';
 import { Machine, type ModelOutcome } from './machine.js';
 
 export interface WitnessRow {

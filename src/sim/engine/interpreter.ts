@@ -5,8 +5,8 @@
  * trace events and agent states. Thread agents, async agents and Redis agents all use it;
  * only their store and host differ (a host may answer with promises, a thread host does not).
  */
-import { S } from './layout.js';
-import type { Program, Seen, Step, StepOp, StepResults, WriteResult } from './steps.js';
+import { S } from '../stores/memory/layout.js';
+import type { Program, Seen, Step, StepOp, StepResults, WriteResult } from '../model/steps.js';
 import { ACT } from './trace.js';
 
 /** Steps that are actions on shared state, in a fixed order (their index is stored for step mode). */

@@ -19,7 +19,7 @@ import {
   type SimConfig,
   type StoreKind,
   type Strategy,
-} from './sim/config.js';
+} from '../sim/model/config.js';
 import { exploreDefaults, parseExploreFlags, usesExploreDefaults, type ExploreFlags } from './explore-args.js';
 import { parseRedisOptions, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
 

@@ -6,14 +6,14 @@
  * and for withdrawers left waiting for money that will never come, and abandons the round.
  */
 import type { Worker } from 'node:worker_threads';
-import { Condition, Mutex, RLock, Semaphore, watchWorker } from '../sync/index.js';
+import { Condition, Mutex, RLock, Semaphore, watchWorker } from '../../../sync/index.js';
 import type { AgentData } from './agent.js';
-import type { SimConfig } from './config.js';
+import type { SimConfig } from '../../model/config.js';
 import { A, CONTROL, G, S, Shared, SLOT, STATES, type AgentState } from './layout.js';
-import { agentName, rolesOf, type Role } from './programs.js';
-import { siblingModule, spawnWorker } from './spawn-worker.js';
+import { agentName, rolesOf, type Role } from '../../model/programs.js';
+import { siblingModule, spawnWorker } from '../../engine/spawn-worker.js';
 import type { SyncHandles } from './thread-store.js';
-import { findDeadlock, type DeadlockInfo } from './verdict.js';
+import { findDeadlock, type DeadlockInfo } from '../../model/verdict.js';
 import { waitAsyncAlive } from './wait-async.js';
 
 const MONITOR_MS = 50;

@@ -12,12 +12,12 @@
  * complete schedule (every agent finished, or deadlocked) leaves nothing to chance; a prefix
  * lets the rest run free.
  */
-import type { SimConfig } from './config.js';
-import type { ModelOutcome, Move } from './explore/machine.js';
-import { checkSchedule } from './explore/schedule.js';
-import type { Witness } from './explore/witness.js';
+import type { SimConfig } from '../model/config.js';
+import type { ModelOutcome, Move } from '../explore/machine.js';
+import { checkSchedule } from '../explore/schedule.js';
+import type { Witness } from '../explore/witness.js';
 import { Simulation, type Report, type Snapshot } from './simulation.js';
-import type { StepOp } from './steps.js';
+import type { StepOp } from '../model/steps.js';
 import type { Action, TraceEvent } from './trace.js';
 
 export class ReplayStuck extends Error {

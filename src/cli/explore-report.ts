@@ -5,11 +5,11 @@
  */
 import chalk from 'chalk';
 import { describeConfig } from './report.js';
-import type { SimConfig } from './sim/config.js';
-import type { ExploreResult, OutcomeResult } from './sim/explore/enumerate.js';
-import type { Witness } from './sim/explore/witness.js';
-import { money } from './sim/trace.js';
-import type { TrialsResult } from './sim/trials.js';
+import type { SimConfig } from '../sim/model/config.js';
+import type { ExploreResult, OutcomeResult } from '../sim/explore/enumerate.js';
+import type { Witness } from '../sim/explore/witness.js';
+import { money } from '../sim/engine/trace.js';
+import type { TrialsResult } from '../sim/engine/trials.js';
 
 /** What real trials measured for one model outcome (null: no trial group of that outcome). */
 export interface Measured {

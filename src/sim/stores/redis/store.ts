@@ -25,8 +25,8 @@
  *   window     not a step: the interpreter sleeps; perform() returns at once
  */
 import { WatchError } from 'redis';
-import type { Step, StepResults, WriteResult } from '../steps.js';
-import { Abandoned } from '../thread-store.js';
+import type { Step, StepResults, WriteResult } from '../../model/steps.js';
+import { Abandoned } from '../memory/thread-store.js';
 import { connectRedis, disconnect, displayUrl, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
 import { RedisConnectionLostError, RedisWaitTimeoutError } from './errors.js';
 import type { RunKeys } from './keys.js';

@@ -3,9 +3,9 @@
  * the commands it applies to. Parsing (args.ts), the usage text and each command's --help are
  * all generated from it, so they cannot disagree. To add an option, add a row here.
  */
-import { LOCK_ORDERS, REDIS_STRATEGIES, SCENARIOS, STRATEGIES } from './sim/config.js';
-import { MAX_TRIALS } from './sim/trials.js';
-import { DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS } from './sim/explore/limits.js';
+import { LOCK_ORDERS, REDIS_STRATEGIES, SCENARIOS, STRATEGIES } from '../sim/model/config.js';
+import { MAX_TRIALS } from '../sim/engine/trials.js';
+import { DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS } from '../sim/explore/limits.js';
 
 export const COMMANDS = ['tui', 'run', 'compare', 'trials', 'explore', 'agent', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];

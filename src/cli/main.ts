@@ -5,9 +5,9 @@ import { openTraceFile, TracePathError, TraceWriter, type TraceFd } from './trac
 import { commandHelp } from './usage.js';
 import { version } from './version.js';
 import { exploreCommand, planReplay, replayCommand } from './explore-cmd.js';
-import { runTrials } from './sim/trials.js';
-import { LOCK_ORDERS, type SimConfig } from './sim/config.js';
-import { Simulation, type Report } from './sim/simulation.js';
+import { runTrials } from '../sim/engine/trials.js';
+import { LOCK_ORDERS, type SimConfig } from '../sim/model/config.js';
+import { Simulation, type Report } from '../sim/engine/simulation.js';
 
 export const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 
@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
           // have both ends on a terminal, which is what decides here (tmux in CI, for one).
           delete process.env.CI;
           delete process.env.CONTINUOUS_INTEGRATION;
-          const { runDashboard } = await import('./ui/run-dashboard.js');
+          const { runDashboard } = await import('../ui/run-dashboard.js');
           return await runDashboard(cmd, undefined, plans);
         }
         // Not a terminal (piped, CI, TERM=dumb): the headless replay, or comparison, of the same strategies.

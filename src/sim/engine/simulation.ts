@@ -4,15 +4,15 @@
  * commands (pause, step mode, window, stop) steer it. The report carries the verdict.
  */
 import { RunClock } from './run-clock.js';
-import { AgentPool } from './agent-pool.js';
-import { validate, type SimConfig } from './config.js';
+import { AgentPool } from '../stores/memory/agent-pool.js';
+import { validate, type SimConfig } from '../model/config.js';
 import { STEP_NAMES } from './interpreter.js';
-import { A, ACCOUNT, CONTROL, G, SLOT, STATES, type AgentState, type Shared } from './layout.js';
-import type { Role } from './programs.js';
-import type { StepOp } from './steps.js';
+import { A, ACCOUNT, CONTROL, G, SLOT, STATES, type AgentState, type Shared } from '../stores/memory/layout.js';
+import type { Role } from '../model/programs.js';
+import type { StepOp } from '../model/steps.js';
 import { readEvents, type TraceEvent } from './trace.js';
-import { judge, type DeadlockInfo, type Outcome, type Verdict, type Violation } from './verdict.js';
-import type { RedisFacts } from './redis/controller.js';
+import { judge, type DeadlockInfo, type Outcome, type Verdict, type Violation } from '../model/verdict.js';
+import type { RedisFacts } from '../stores/redis/controller.js';
 
 export type { DeadlockInfo, Violation };
 

@@ -7,14 +7,14 @@
 import chalk from 'chalk';
 import type { Command } from './args.js';
 import { formatCompare, formatRun, formatTrials, jsonCompare, jsonReport, jsonTrials, type CompareRow } from './report.js';
-import type { SimConfig } from './sim/config.js';
-import { RedisSimulation } from './sim/redis/controller.js';
-import { connectRedis, disconnect } from './sim/redis/connect.js';
-import { RedisLayerError } from './sim/redis/errors.js';
-import { startRedisServer, type RedisServer } from './sim/redis/server.js';
-import type { Report } from './sim/simulation.js';
-import { summarize, type TrialOutcome } from './sim/trials.js';
-import { money } from './sim/trace.js';
+import type { SimConfig } from '../sim/model/config.js';
+import { RedisSimulation } from '../sim/stores/redis/controller.js';
+import { connectRedis, disconnect } from '../sim/stores/redis/connect.js';
+import { RedisLayerError } from '../sim/stores/redis/errors.js';
+import { startRedisServer, type RedisServer } from '../sim/stores/redis/server.js';
+import type { Report } from '../sim/engine/simulation.js';
+import { summarize, type TrialOutcome } from '../sim/engine/trials.js';
+import { money } from '../sim/engine/trace.js';
 import { TraceWriter, type TraceFd } from './trace-file.js';
 import { version } from './version.js';
 
@@ -43,7 +43,7 @@ export async function redisCommand(cmd: Command, signal: AbortSignal, traceFile:
         if (process.stdout.isTTY && process.stdin.isTTY && !cmd.json) {
           delete process.env.CI;
           delete process.env.CONTINUOUS_INTEGRATION;
-          const { runDashboard } = await import('./ui/run-dashboard.js');
+          const { runDashboard } = await import('../ui/run-dashboard.js');
           return await runDashboard(cmd, (config) => make(config));
         }
         return await compare(cmd, signal, make);

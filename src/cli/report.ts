@@ -3,11 +3,11 @@
  * colours on a terminal; plain when piped or with NO_COLOR), and the JSON report.
  */
 import chalk from 'chalk';
-import type { SimConfig, Strategy } from './sim/config.js';
-import type { Report } from './sim/simulation.js';
-import type { TrialsResult } from './sim/trials.js';
-import { money, StoryTeller, type TraceEvent } from './sim/trace.js';
-import { updateNoun, type Verdict, type Violation } from './sim/verdict.js';
+import type { SimConfig, Strategy } from '../sim/model/config.js';
+import type { Report } from '../sim/engine/simulation.js';
+import type { TrialsResult } from '../sim/engine/trials.js';
+import { money, StoryTeller, type TraceEvent } from '../sim/engine/trace.js';
+import { updateNoun, type Verdict, type Violation } from '../sim/model/verdict.js';
 import { count, micros, millis } from './format.js';
 
 export function describeConfig(c: SimConfig): string {

@@ -4,10 +4,10 @@
  * in short slices so that a stop, or an abandoned trial, always gets them out.
  */
 import { performance } from 'node:perf_hooks'; // the binding, not the global's lazy getter (layout.ts)
-import { Condition, Mutex, RLock, Semaphore, type ConditionHandle, type MutexHandle, type RLockHandle, type SemaphoreHandle } from '../sync/index.js';
-import type { Strategy } from './config.js';
+import { Condition, Mutex, RLock, Semaphore, type ConditionHandle, type MutexHandle, type RLockHandle, type SemaphoreHandle } from '../../../sync/index.js';
+import type { Strategy } from '../../model/config.js';
 import { A, ACCOUNT, addend, balanceOf, CONTROL, G, packWord, S, SLOT, versionOf, type Shared } from './layout.js';
-import type { Seen, Step, WriteResult } from './steps.js';
+import type { Seen, Step, WriteResult } from '../../model/steps.js';
 
 /** The sync objects of every slot, as handles a worker can rebuild. */
 export interface SyncHandles {

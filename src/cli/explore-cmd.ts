@@ -3,19 +3,19 @@
  * and `bank-sim run --replay` (a schedule driven through the real threads).
  */
 import type { Command } from './args.js';
-import type { SimConfig } from './sim/config.js';
+import type { SimConfig } from '../sim/model/config.js';
 import { exploreJson, formatExplore, trialsKey, type ExploreView, type Measured } from './explore-report.js';
 import { formatRun, jsonReport } from './report.js';
-import { agentCount } from './sim/config.js';
-import { UnsupportedProgram } from './sim/explore/agent-program.js';
-import { explore, type OutcomeResult } from './sim/explore/enumerate.js';
-import { Machine } from './sim/explore/machine.js';
-import { checkSchedule, parseSchedule, ScheduleError } from './sim/explore/schedule.js';
-import { traceSchedule, type Witness } from './sim/explore/witness.js';
-import { replay, ReplayStuck, sameOutcome, type ReplayPlan } from './sim/replay.js';
+import { agentCount } from '../sim/model/config.js';
+import { UnsupportedProgram } from '../sim/explore/agent-program.js';
+import { explore, type OutcomeResult } from '../sim/explore/enumerate.js';
+import { Machine } from '../sim/explore/machine.js';
+import { checkSchedule, parseSchedule, ScheduleError } from '../sim/explore/schedule.js';
+import { traceSchedule, type Witness } from '../sim/explore/witness.js';
+import { replay, ReplayStuck, sameOutcome, type ReplayPlan } from '../sim/engine/replay.js';
 
 export type { ReplayPlan };
-import { runTrials } from './sim/trials.js';
+import { runTrials } from '../sim/engine/trials.js';
 import { version } from './version.js';
 
 const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;

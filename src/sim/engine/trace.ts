@@ -1,4 +1,4 @@
-import { EVENT_SIZE, G, indexOf, type Shared } from './layout.js';
+import { EVENT_SIZE, G, indexOf, type Shared } from '../stores/memory/layout.js';
 
 /** Event actions, as stored in the ring. */
 export const ACTIONS = ['read', 'write', 'lock', 'unlock', 'wait', 'notify', 'woke', 'lost', 'enter', 'leave', 'retry', 'crash', 'gave up'] as const;

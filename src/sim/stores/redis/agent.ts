@@ -7,13 +7,13 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { interpret, STEP_NAMES, type Host } from '../interpreter.js';
-import { S } from '../layout.js';
-import { drawTx, rolesOf, transaction, type Tx } from '../programs.js';
-import { agentSeed, between, rng } from '../rng.js';
-import type { Step } from '../steps.js';
-import { Abandoned } from '../thread-store.js';
-import { ACT } from '../trace.js';
+import { interpret, STEP_NAMES, type Host } from '../../engine/interpreter.js';
+import { S } from '../memory/layout.js';
+import { drawTx, rolesOf, transaction, type Tx } from '../../model/programs.js';
+import { agentSeed, between, rng } from '../../model/rng.js';
+import type { Step } from '../../model/steps.js';
+import { Abandoned } from '../memory/thread-store.js';
+import { ACT } from '../../engine/trace.js';
 import { connectRedis, disconnect, type RedisConn } from './connect.js';
 import { RedisLayerError } from './errors.js';
 import { RunKeys } from './keys.js';

@@ -4,12 +4,12 @@
  * does is visible in shared memory; it never messages the controller per event.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import type { SimConfig } from './config.js';
+import type { SimConfig } from '../../model/config.js';
 import { agentLoop, SharedHost, type Sleeper } from './agent-host.js';
 import { A, Shared, type Layout } from './layout.js';
-import type { Role } from './programs.js';
+import type { Role } from '../../model/programs.js';
 import { ThreadStore, type SyncHandles } from './thread-store.js';
-import { ACT } from './trace.js';
+import { ACT } from '../../engine/trace.js';
 
 export interface AgentData {
   layout: Layout;

@@ -12,18 +12,18 @@
  * a row counts; the run then gives up as on shared memory (--on-deadlock stop), or goes on until
  * the lock TTL breaks the cycle (--on-deadlock expire: the lesson of leases).
  */
-import { RunClock } from '../run-clock.js';
+import { RunClock } from '../../engine/run-clock.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { validate, type SimConfig } from '../config.js';
-import { STATES } from '../layout.js';
-import { STEP_NAMES } from '../interpreter.js';
-import { agentName, drawTx, rolesOf, type Role } from '../programs.js';
-import { agentSeed, rng } from '../rng.js';
-import { toReport, type AgentSnapshot, type Report, type Snapshot, type Status } from '../simulation.js';
-import { siblingModule } from '../spawn-worker.js';
-import { ACTIONS, type TraceEvent } from '../trace.js';
-import { findDeadlock, judge, type DeadlockInfo, type Outcome, type WaitEdge } from '../verdict.js';
+import { validate, type SimConfig } from '../../model/config.js';
+import { STATES } from '../memory/layout.js';
+import { STEP_NAMES } from '../../engine/interpreter.js';
+import { agentName, drawTx, rolesOf, type Role } from '../../model/programs.js';
+import { agentSeed, rng } from '../../model/rng.js';
+import { toReport, type AgentSnapshot, type Report, type Snapshot, type Status } from '../../engine/simulation.js';
+import { siblingModule } from '../../engine/spawn-worker.js';
+import { ACTIONS, type TraceEvent } from '../../engine/trace.js';
+import { findDeadlock, judge, type DeadlockInfo, type Outcome, type WaitEdge } from '../../model/verdict.js';
 import { Crashed, serveRun } from './agent.js';
 import { connectRedis, disconnect, displayUrl, newRunId, translateLost, type RedisConn } from './connect.js';
 import { RedisConnectionLostError, RedisJoinTimeoutError } from './errors.js';

@@ -21,9 +21,9 @@
  *               when the agent gets the lock or stops waiting; with the holders it is the
  *               wait-for graph the coordinator reads in one MULTI to find deadlocks
  */
-import type { SimConfig } from '../config.js';
+import type { SimConfig } from '../../model/config.js';
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../programs.js';
+import type { Tx } from '../../model/programs.js';
 
 export type AgentsOn = 'threads' | 'processes' | 'remote';
 export type Dispatch = 'agents' | 'queue';

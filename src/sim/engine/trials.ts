@@ -5,11 +5,11 @@
  * Every trial is judged by the one verdict function; outcomes are grouped by (verdict, final
  * balance, violations).
  */
-import { AgentPool } from './agent-pool.js';
-import { validate, type SimConfig } from './config.js';
-import { ACCOUNT, SLOT } from './layout.js';
+import { AgentPool } from '../stores/memory/agent-pool.js';
+import { validate, type SimConfig } from '../model/config.js';
+import { ACCOUNT, SLOT } from '../stores/memory/layout.js';
 import { outcomeOf } from './simulation.js';
-import { judge, type Violation } from './verdict.js';
+import { judge, type Violation } from '../model/verdict.js';
 
 /** Most trials one command may ask for. */
 export const MAX_TRIALS = 100_000_000;

@@ -4,10 +4,10 @@
  * args.ts only declares them and calls `parseRedisOptions`.
  */
 import { duration, UsageError, type CommandName } from './args.js';
-import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from './sim/config.js';
-import { parseRedisUrl } from './sim/redis/url.js';
-import { RedisUrlError } from './sim/redis/errors.js';
-import type { AgentsOn, Dispatch, OnDeadlock } from './sim/redis/protocol.js';
+import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from '../sim/model/config.js';
+import { parseRedisUrl } from '../sim/stores/redis/url.js';
+import { RedisUrlError } from '../sim/stores/redis/errors.js';
+import type { AgentsOn, Dispatch, OnDeadlock } from '../sim/stores/redis/protocol.js';
 
 /** The Redis options (declared in the option table, src/options.ts). */
 const REDIS_OPTIONS = ['store', 'redis-url', 'lock-ttl', 'agents-on', 'dispatch', 'pause-holder', 'join-timeout', 'on-deadlock'] as const;

@@ -8,10 +8,10 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mutex as AsyncMutex } from 'async-mutex';
-import type { SimConfig } from './config.js';
+import type { SimConfig } from '../../model/config.js';
 import { agentLoop, SharedHost, type Sleeper } from './agent-host.js';
 import { A, Shared, type Layout } from './layout.js';
-import type { Step } from './steps.js';
+import type { Step } from '../../model/steps.js';
 import { ThreadStore, type SyncHandles } from './thread-store.js';
 import { waitAsyncAlive } from './wait-async.js';
 

@@ -3,14 +3,14 @@
  * (pause, step mode, stop, abandoned rounds), trace events and states, and the round loop
  * that runs the agent's transactions on each slot of each round (see layout.ts).
  */
-import type { SimConfig } from './config.js';
-import { interpret, STEP_NAMES, type Host, type Store } from './interpreter.js';
+import type { SimConfig } from '../../model/config.js';
+import { interpret, STEP_NAMES, type Host, type Store } from '../../engine/interpreter.js';
 import { A, CONTROL, G, S, SLOT, type Shared } from './layout.js';
-import { drawTx, transaction, type Role } from './programs.js';
-import { agentSeed, between, rng } from './rng.js';
-import type { Step } from './steps.js';
+import { drawTx, transaction, type Role } from '../../model/programs.js';
+import { agentSeed, between, rng } from '../../model/rng.js';
+import type { Step } from '../../model/steps.js';
 import { Abandoned } from './thread-store.js';
-import { ACT } from './trace.js';
+import { ACT } from '../../engine/trace.js';
 
 /** How the agent sleeps: blocking (a worker thread of its own) or async (shares an event loop). */
 export interface Sleeper {

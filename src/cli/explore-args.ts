@@ -3,8 +3,8 @@
  * the small defaults an exhaustive exploration needs, and their parsing.
  */
 import type { CommandName } from './args.js';
-import type { SimConfig } from './sim/config.js';
-import { DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS } from './sim/explore/limits.js';
+import type { SimConfig } from '../sim/model/config.js';
+import { DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS } from '../sim/explore/limits.js';
 
 export interface ExploreFlags {
   maxPreemptions: number | null;

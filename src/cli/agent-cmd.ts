@@ -7,11 +7,11 @@
  */
 import { hostname } from 'node:os';
 import type { Command } from './args.js';
-import { Crashed, describeAgentError, serveRun } from './sim/redis/agent.js';
-import { connectRedis, disconnect, displayUrl, isConnectionError } from './sim/redis/connect.js';
-import { RedisLayerError } from './sim/redis/errors.js';
-import { RunKeys, TICKETS_KEY } from './sim/redis/keys.js';
-import type { Ticket } from './sim/redis/protocol.js';
+import { Crashed, describeAgentError, serveRun } from '../sim/stores/redis/agent.js';
+import { connectRedis, disconnect, displayUrl, isConnectionError } from '../sim/stores/redis/connect.js';
+import { RedisLayerError } from '../sim/stores/redis/errors.js';
+import { RunKeys, TICKETS_KEY } from '../sim/stores/redis/keys.js';
+import type { Ticket } from '../sim/stores/redis/protocol.js';
 
 export async function agentCommand(cmd: Command, signal: AbortSignal): Promise<number> {
   const url = cmd.redis!.url!;
