@@ -46,7 +46,7 @@ describe('bank-sim CLI (built binary)', () => {
       const { code, stdout } = await cli(args);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: bank-sim run \[options\]/);
-      expect(stdout).toMatch(/Examples:\n  bank-sim run --scenario race --sync none/);
+      expect(stdout).toMatch(/Examples:\n {2}bank-sim run --scenario race --sync none/);
       expect(stdout).toMatch(/--agents N +depositors .*1-64\)/);
       expect(stdout).not.toMatch(/--trials/); // trials' own option
     }

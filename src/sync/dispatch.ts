@@ -170,7 +170,6 @@ export class Dispatcher<T> {
 
   /** Serves this thread's queue against the shared state; arms a wait if someone must wait. */
   dispatch(): void {
-    {
       for (;;) {
         this.drainPeekers(this.permits.value(this.woken));
         const head = this.acquirers[0];
@@ -207,7 +206,6 @@ export class Dispatcher<T> {
         });
         return;
       }
-    }
   }
 
   // async-mutex's _drainUnlockWaiters: with `value` free, waitForUnlock waiters whose weight

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import type { MutexInterface, SemaphoreInterface } from 'async-mutex';
-import { CanceledError, E_CANCELED, Mutex, RLock, Semaphore, TimeoutError } from '../../src/sync/index.js';
+import { CanceledError, E_CANCELED, Mutex, type RLock, Semaphore, TimeoutError } from '../../src/sync/index.js';
 import { attachAll, useThreads } from '../helpers/spawned.js';
 import { eventually, lockSleepers, semaphoreSleepers, settlesWithin, sleep, stillPending } from '../helpers/threads.js';
 

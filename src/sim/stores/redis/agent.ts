@@ -16,7 +16,7 @@ import { Abandoned } from '../memory/thread-store.js';
 import { ACT } from '../../engine/trace.js';
 import { connectRedis, disconnect, type RedisConn } from './connect.js';
 import { RedisLayerError } from './errors.js';
-import { RunKeys } from './keys.js';
+import type { RunKeys } from './keys.js';
 import { CTRL, FLUSH_MS, GROUP, type AgentEnd, type EventTuple, type Job, type Joined, type RunSpec } from './protocol.js';
 import { RedisStore } from './store.js';
 

@@ -4,7 +4,7 @@
  * event stream the agents publish to, and deletes the run's keys at the end.
  */
 import { connectRedis, disconnect, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
-import { RunKeys } from './keys.js';
+import type { RunKeys } from './keys.js';
 import { lockHolder } from './protocol.js';
 
 export interface RunInit {
