@@ -8,8 +8,8 @@
  * the live generator is elsewhere.
  */
 import type { SimConfig } from '../model/config.js';
-import { drawTx, transaction, type Role, type Tx } from '../model/programs.js';
-import { agentSeed, between, rng } from '../model/rng.js';
+import { transaction, type Role, type Tx } from '../model/programs.js';
+import { inputsOf } from '../model/inputs.js';
 import type { Step } from '../model/steps.js';
 
 export class UnsupportedProgram extends Error {
@@ -31,16 +31,10 @@ export interface ProgramNode {
 
 let nextId = 0;
 
-/** The inputs of an agent's transactions, drawn as agentLoop draws them (idle times included). */
-export function agentInputs(c: SimConfig, role: Role, me: number): Tx[] {
-  const next = rng(agentSeed(c.seed, me));
-  const every = role === 'withdrawer' ? c.withdrawEveryUs : c.depositEveryUs;
-  const txs: Tx[] = [];
-  for (let op = 1; op <= c.ops; op++) {
-    txs.push(drawTx(role, next, c));
-    if (op < c.ops) between(next, Math.floor(every / 2), every); // the idle time agentLoop draws
-  }
-  return txs;
+/** The inputs of an agent's transactions: the one source every consumer draws from (model/inputs.ts). */
+export function agentInputs(c: SimConfig, _role: Role, me: number): Tx[] {
+  const inputs = inputsOf(c, me);
+  return Array.from({ length: c.ops }, () => inputs.nextTx());
 }
 
 function* life(c: SimConfig, txs: Tx[]): Generator<Step, void, unknown> {

@@ -6,7 +6,8 @@
 import type { SimConfig } from '../../model/config.js';
 import { interpret, STEP_NAMES, type Host, type Store } from '../../engine/interpreter.js';
 import { A, CONTROL, G, S, SLOT, type Shared } from './layout.js';
-import { drawTx, transaction, type Role } from '../../model/programs.js';
+import { inputsOf } from '../../model/inputs.js';
+import { transaction, type Role } from '../../model/programs.js';
 import { agentSeed, between, rng } from '../../model/rng.js';
 import type { Step } from '../../model/steps.js';
 import { Abandoned } from './thread-store.js';
@@ -140,13 +141,12 @@ export interface AgentParts {
  * its transactions on every slot of the round and report done; leave when the run stops.
  */
 export async function agentLoop(p: AgentParts): Promise<void> {
-  const { shared, me, role, config, store, host, sleeper } = p;
+  const { shared, me, config, store, host, sleeper } = p;
   const c = shared.cells;
   const cell = (field: number): number => shared.agent(me, field);
   host.setState(S.idle);
   Atomics.add(c, G.ONLINE, 1);
   Atomics.notify(c, G.ONLINE);
-  const every = role === 'withdrawer' ? config.withdrawEveryUs : config.depositEveryUs;
   let round = 0;
   for (;;) {
     // Start barrier: every agent starts the round at once, or the first would finish before the last began.
@@ -161,22 +161,20 @@ export async function agentLoop(p: AgentParts): Promise<void> {
       if (slots > 1) alignAt(shared, slot, p.agents);
       store.slot = slot;
       Atomics.store(c, cell(A.SLOT), slot);
-      // The same inputs in every trial; pauses between transactions draw from a stream of their
-      // own, so the amounts depend on the seed alone (the explorer draws the same ones).
-      const next = rng(agentSeed(config.seed, me));
-      const pace = rng(agentSeed(config.seed, me) ^ 0x2545f491);
+      // The same inputs in every trial, drawn from the one source (model/inputs.ts).
+      const inputs = inputsOf(config, me);
       try {
         for (let op = 1; op <= config.ops; op++) {
           host.crashPending = config.crashAt && config.crashAt.agent === me && config.crashAt.op === op ? op : 0;
           host.stallPending = config.pauseAt && config.pauseAt.agent === me && config.pauseAt.op === op && slot === 0 ? config.pauseAt.ms : 0;
-          const tx = drawTx(role, next, config);
+          const tx = inputs.nextTx();
           const ran = interpret(transaction(config.sync, config.order, tx), store, host);
           if (ran instanceof Promise) await ran;
           Atomics.add(c, cell(A.TX), 1);
           Atomics.add(c, cell(A.MOVED), tx.amount);
           Atomics.add(c, shared.slot(slot, SLOT.TRANSACTIONS), 1);
           if (op < config.ops) {
-            const idled = host.idle(between(pace, Math.floor(every / 2), every));
+            const idled = host.idle(inputs.nextIdleUs());
             if (idled) await idled;
           }
           if (Atomics.load(c, G.CONTROL) === CONTROL.STOPPING || Atomics.load(c, G.ABORT) === 1) throw new Abandoned();

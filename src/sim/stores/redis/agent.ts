@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { interpret, STEP_NAMES, type Host } from '../../engine/interpreter.js';
 import { S } from '../memory/layout.js';
-import { drawTx, rolesOf, transaction, type Tx } from '../../model/programs.js';
+import { inputsOf } from '../../model/inputs.js';
+import { rolesOf, transaction, type Tx } from '../../model/programs.js';
 import { agentSeed, between, rng } from '../../model/rng.js';
 import type { Step } from '../../model/steps.js';
 import { Abandoned } from '../memory/thread-store.js';
@@ -234,12 +235,11 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
 /** The agent's own transactions, drawn from its seeded generator (the same inputs as on threads). */
 async function ownTransactions(spec: RunSpec, me: number, host: RedisHost, role: ReturnType<typeof rolesOf>[number], run: (tx: Tx, op: number) => Promise<void>): Promise<void> {
   const c = spec.config;
-  const next = rng(agentSeed(c.seed, me));
-  const every = role === 'withdrawer' ? c.withdrawEveryUs : c.depositEveryUs;
+  const inputs = inputsOf(c, me);
   for (let op = 1; op <= c.ops; op++) {
-    await run(drawTx(role, next, c), op);
+    await run(inputs.nextTx(), op);
     if (op < c.ops) {
-      const us = between(next, Math.floor(every / 2), every) * c.timeScale;
+      const us = inputs.nextIdleUs() * c.timeScale;
       if (us > 0) await sleep(us / 1000);
     }
     if (host.control.c >= CTRL.STOPPING) throw new Abandoned();

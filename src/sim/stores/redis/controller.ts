@@ -18,8 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { validate, type SimConfig } from '../../model/config.js';
 import { STATES } from '../memory/layout.js';
 import { STEP_NAMES } from '../../engine/interpreter.js';
-import { agentName, drawTx, rolesOf, type Role } from '../../model/programs.js';
-import { agentSeed, rng } from '../../model/rng.js';
+import { inputsOf } from '../../model/inputs.js';
+import { agentName, rolesOf, type Role } from '../../model/programs.js';
 import { toReport, type AgentSnapshot, type Report, type Snapshot, type Status } from '../../engine/simulation.js';
 import { siblingModule } from '../../engine/spawn-worker.js';
 import { ACTIONS, type TraceEvent } from '../../engine/trace.js';
@@ -208,11 +208,11 @@ export class RedisSimulation {
   private async queueJobs(): Promise<void> {
     const c = this.config;
     const k = this.keys;
-    const gens = this.roles.map((_, i) => rng(agentSeed(c.seed, i)));
+    const inputs = this.roles.map((_, i) => inputsOf(c, i));
     const multi = this.ctl!.multi();
     for (let op = 1; op <= c.ops; op++) {
       this.roles.forEach((role, i) => {
-        const job: Job = { tx: drawTx(role, gens[i]!, c), origin: i, op };
+        const job: Job = { tx: inputs[i]!.nextTx(), origin: i, op };
         multi.xAdd(k.jobs, '*', { job: JSON.stringify(job) });
         this.jobs++;
       });
