@@ -188,9 +188,9 @@ const cases = {
   // The simulator: transactions per second for one strategy.
   sim: async () => {
     const { preset } = await import('../dist/sim/model/config.js');
-    const { Simulation } = await import('../dist/sim/engine/simulation.js');
+    const { openRun } = await import('../dist/sim/open-run.js');
     const config = { ...preset('race'), sync: p.sync, depositors: p.agents, ops: p.ops, windowUs: 0, traceCapacity: 1024 };
-    const report = await new Simulation(config).run();
+    const report = await openRun(config).run();
     const unsafe = p.sync === 'none' || p.sync === 'async'; // these lose updates by design
     if (!unsafe && report.balance !== report.expected) throw new Error(`${p.sync}: balance != expected`);
     return { txPerSec: report.throughput };
@@ -200,9 +200,9 @@ const cases = {
     // React's production build, as the CLI loads it (src/cli.ts): the dashboard users get.
     process.env.NODE_ENV ??= 'production';
     const { preset } = await import('../dist/sim/model/config.js');
-    const { Simulation } = await import('../dist/sim/engine/simulation.js');
+    const { openRun } = await import('../dist/sim/open-run.js');
     const config = { ...preset('race'), sync: 'mutex', depositors: p.agents, ops: p.ops, windowUs: 0, traceCapacity: 4096 };
-    const sim = new Simulation(config);
+    const sim = openRun(config);
     let frames = 0;
     let instance;
     if (p.withUi) {

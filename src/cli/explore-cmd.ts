@@ -16,9 +16,10 @@ import { replay, ReplayStuck, sameOutcome, type ReplayPlan } from '../sim/engine
 
 export type { ReplayPlan };
 import { runTrials } from '../sim/engine/trials.js';
+import { openRun } from '../sim/open-run.js';
+import { EXIT } from './exit.js';
 import { version } from './version.js';
 
-const EXIT = { OK: 0, VIOLATED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 /** More agents than this make an exhaustive search pointless (and sleep sets use 31-bit masks). */
 const MAX_AGENTS = 12;
 
@@ -130,9 +131,10 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
   if (typeof planned === 'string') return usage(planned);
   const { config: c, names: agentNames, schedule, complete } = planned[0]!;
   const model = planned[0]!.model?.outcome ?? null;
-  let result;
+  const sim = openRun(c);
+  let result: Awaited<ReturnType<typeof replay>>;
   try {
-    result = await replay(c, schedule, { signal });
+    result = await replay(sim, schedule, { signal });
   } catch (error) {
     if (error instanceof ReplayStuck) {
       if (signal.aborted) return EXIT.INTERRUPTED;
@@ -141,7 +143,7 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
     }
     throw error;
   }
-  const { sim, report } = result;
+  const { report } = result;
   const matches = model ? sameOutcome(report, model) : null;
   if (cmd.json) {
     const predicted = model ? { balances: model.balances, violations: model.verdict.violations } : null;

@@ -4,7 +4,7 @@
  */
 import chalk from 'chalk';
 import type { SimConfig, Strategy } from '../sim/model/config.js';
-import type { Report } from '../sim/engine/simulation.js';
+import type { Report } from '../sim/engine/run.js';
 import type { TrialsResult } from '../sim/engine/trials.js';
 import { money, StoryTeller, type TraceEvent } from '../sim/engine/trace.js';
 import { updateNoun, type Verdict, type Violation } from '../sim/model/verdict.js';

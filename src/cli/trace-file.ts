@@ -12,6 +12,7 @@ const open = promisify(openCallback);
 
 /** An open trace file: a plain descriptor (a FileHandle could be closed under us by the GC). */
 export type TraceFd = number;
+import type { RunHandle } from '../sim/engine/run.js';
 import type { TraceEvent } from '../sim/engine/trace.js';
 
 /** Why the trace file cannot be used, in words; `path` as the user gave it. */
@@ -60,10 +61,7 @@ export async function openTraceFile(path: string): Promise<TraceFd> {
 }
 
 /** What a run's trace needs from it: its events as they come, and its agents' names. */
-export interface TraceSource {
-  readonly names: readonly string[];
-  events(from?: number, max?: number): TraceEvent[];
-}
+export type TraceSource = Pick<RunHandle, 'names' | 'events'>;
 
 /**
  * Streams a run's events to an open file as JSON lines: drains the event ring every few ms (the

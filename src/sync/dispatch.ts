@@ -170,42 +170,42 @@ export class Dispatcher<T> {
 
   /** Serves this thread's queue against the shared state; arms a wait if someone must wait. */
   dispatch(): void {
-      for (;;) {
-        this.drainPeekers(this.permits.value(this.woken));
-        const head = this.acquirers[0];
-        if (head) {
-          const before = this.permits.take(head.weight, this.woken, head.since);
-          if (before !== null) {
-            this.woken = false;
-            this.acquirers.shift();
-            head.resolve(before);
-            continue;
-          }
-        }
-        this.updateIdle();
-        if (this.idle) {
-          if (this.woken) this.permits.passOn();
+    for (;;) {
+      this.drainPeekers(this.permits.value(this.woken));
+      const head = this.acquirers[0];
+      if (head) {
+        const before = this.permits.take(head.weight, this.woken, head.since);
+        if (before !== null) {
           this.woken = false;
-          this.hold(false);
-          return;
+          this.acquirers.shift();
+          head.resolve(before);
+          continue;
         }
-        if (this.armed) return this.hold(true);
-        if (this.permits.heldHere()) return this.hold(false); // a local release will serve us (W4)
-        const weight = head ? head.weight : Math.min(...this.peekers.map((p) => p.weight));
-        const fired = this.permits.sleep(weight);
-        if (fired === null) continue; // the state changed under us: serve again
-        this.armed = true;
+      }
+      this.updateIdle();
+      if (this.idle) {
+        if (this.woken) this.permits.passOn();
         this.woken = false;
-        this.hold(true);
-        void fired.then((outcome) => {
-          this.armed = false;
-          this.woken = outcome === 'ok';
-          // One event-loop turn before competing: a blocking sleeper woken with us (W2) has
-          // nothing else to do, this thread has; the turn is a real one (fake timers cannot stall it).
-          realSetImmediate(() => this.dispatch());
-        });
+        this.hold(false);
         return;
       }
+      if (this.armed) return this.hold(true);
+      if (this.permits.heldHere()) return this.hold(false); // a local release will serve us (W4)
+      const weight = head ? head.weight : Math.min(...this.peekers.map((p) => p.weight));
+      const fired = this.permits.sleep(weight);
+      if (fired === null) continue; // the state changed under us: serve again
+      this.armed = true;
+      this.woken = false;
+      this.hold(true);
+      void fired.then((outcome) => {
+        this.armed = false;
+        this.woken = outcome === 'ok';
+        // One event-loop turn before competing: a blocking sleeper woken with us (W2) has
+        // nothing else to do, this thread has; the turn is a real one (fake timers cannot stall it).
+        realSetImmediate(() => this.dispatch());
+      });
+      return;
+    }
   }
 
   // async-mutex's _drainUnlockWaiters: with `value` free, waitForUnlock waiters whose weight

@@ -6,7 +6,7 @@ import { Footer, Help } from './Help.js';
 import { HELP_CHROME, helpPage } from './help-text.js';
 import { digitAgent, keyFor, type Action, type KeyContext, type Mode } from './keys.js';
 import { computeLayout } from './layout.js';
-import type { Snapshot } from '../sim/engine/simulation.js';
+import type { Snapshot } from '../sim/engine/run.js';
 import { Pane } from './Pane.js';
 import { Picker } from './Picker.js';
 import { narrate, TOUR } from './tour.js';

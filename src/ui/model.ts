@@ -2,25 +2,13 @@
  * Pure view-model functions for the dashboard: what a pane shows, computed from a snapshot and
  * the recent events. No React, no workers: easy to test and cheap to run every frame.
  */
-import type { Snapshot } from '../sim/engine/simulation.js';
+import type { RunHandle, Snapshot } from '../sim/engine/run.js';
 import type { Strategy, SimConfig } from '../sim/model/config.js';
 import { StoryTeller, type TraceEvent } from '../sim/engine/trace.js';
 import { updateNoun } from '../sim/model/verdict.js';
 
-/** What the dashboard needs from a running simulation (a Simulation implements it). */
-export interface RunHandle {
-  readonly config: SimConfig;
-  readonly names: string[];
-  snapshot(): Snapshot;
-  events(from?: number, max?: number): TraceEvent[];
-  run(): Promise<unknown>;
-  togglePause(): void;
-  setStepMode(on: boolean): void;
-  step(agent: number): void;
-  setWindow(us: number): void;
-  stop(): void;
-  kill(): Promise<void>;
-}
+/** What the dashboard needs from a run: the engine's one run interface. */
+export type { RunHandle };
 
 export interface PaneView {
   sync: Strategy;

@@ -1,6 +1,6 @@
 /** What the dashboard says about a replay (tui --replay): the panel under the panes and each pane's verdict against the model. Pure. */
 import { sameOutcome, type ReplayPlan } from '../sim/engine/replay.js';
-import type { Snapshot } from '../sim/engine/simulation.js';
+import type { Snapshot } from '../sim/engine/run.js';
 import { money } from '../sim/engine/trace.js';
 import type { PanelLine } from './challenge.js';
 import type { Colour } from './text.js';

@@ -8,7 +8,7 @@ import type { Command } from '../cli/args.js';
 import type { ReplayPlan } from '../sim/engine/replay.js';
 import { formatDashboardSummary } from '../cli/report.js';
 import { applicableOn, preset, type ScenarioName, type SimConfig, type StoreKind, type Strategy } from '../sim/model/config.js';
-import { Simulation } from '../sim/engine/simulation.js';
+import { openRun } from '../sim/open-run.js';
 import { App } from './App.js';
 import { tourOffer } from './first-launch.js';
 import type { RunHandle } from './model.js';
@@ -48,11 +48,11 @@ export function defaultPanes(scenario: ScenarioName, store: StoreKind = 'memory'
   return scenario === 'race' && store === 'memory' ? ['none', 'mutex'] : applicableOn(store, scenario).slice(0, 2);
 }
 
-/** Makes one pane's run (a Simulation on shared memory; the Redis command passes its own). */
+/** Makes one pane's run (on the command's store). */
 export type MakeRun = (config: SimConfig) => RunHandle;
 
 /** `replay`: tui --replay's schedule, checked on the model for each pane (src/explore-cmd.ts). */
-export async function runDashboard(cmd: Command, make: MakeRun = (config) => new Simulation(config), replay: ReplayPlan[] | null = null): Promise<number> {
+export async function runDashboard(cmd: Command, make: MakeRun = (config) => openRun(config), replay: ReplayPlan[] | null = null): Promise<number> {
   let runs: RunHandle[] = [];
   const scenarioGiven = cmd.given.includes('scenario');
   const start = (scenario: ScenarioName, options: StartOptions = {}): RunHandle[] => {

@@ -3,7 +3,7 @@
  * form or wrapping, never by cutting it off with an ellipsis.
  */
 import type { SimConfig } from '../sim/model/config.js';
-import type { AgentSnapshot, Snapshot } from '../sim/engine/simulation.js';
+import type { AgentSnapshot, Snapshot } from '../sim/engine/run.js';
 import { money } from '../sim/engine/trace.js';
 import { count } from '../cli/format.js';
 import { lostLine } from '../cli/report.js';

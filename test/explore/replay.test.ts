@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { preset, type SimConfig } from '../../src/sim/model/config.js';
 import { explore } from '../../src/sim/explore/enumerate.js';
 import { replay } from '../../src/sim/engine/replay.js';
+import { openRun } from '../../src/sim/open-run.js';
 
 // The proof that the model and the threads share semantics: every witness the explorer finds
 // is driven through the real worker threads (step mode, one granted step at a time), and the
@@ -19,7 +20,7 @@ describe('replay: witnesses driven through the real threads end as the model pre
     const forbidden = r.outcomes.filter((o) => !o.model.verdict.ok);
     expect(forbidden.length).toBeGreaterThan(0);
     for (const o of forbidden) {
-      const { report, complete } = await replay(config, o.witness.schedule);
+      const { report, complete } = await replay(openRun(config), o.witness.schedule);
       expect(complete).toBe(true);
       expect({ schedule: o.witness.schedule, balances: report.accounts.map((a) => a.balance), violations: report.violations }).toEqual({
         schedule: o.witness.schedule,

@@ -1,24 +1,25 @@
 /**
- * Runs on Redis through RedisSimulation, agents as async tasks (each with its own connections):
+ * Runs on Redis through the one Run, agents as async tasks (each with its own connections):
  * the same programs and interpreter as thread agents, judged by the same verdict. One private
  * redis-server for the file; small runs.
  */
 import { describe, expect, it } from 'vitest';
 import { firstLostUpdate, formatRun } from '../../src/cli/report.js';
-import { formatRedis } from '../../src/cli/redis-cmd.js';
+import { formatRedis } from '../../src/cli/redis-report.js';
 import { preset, REDIS_APPLICABLE, type SimConfig, type Strategy } from '../../src/sim/model/config.js';
-import { RedisSimulation, type RedisRunOptions } from '../../src/sim/stores/redis/controller.js';
-import { Simulation } from '../../src/sim/engine/simulation.js';
+import type { RedisRunOptions } from '../../src/sim/stores/redis/backend.js';
+import type { OnDeadlock } from '../../src/sim/stores/redis/protocol.js';
+import { openRun, type SimRun } from '../../src/sim/open-run.js';
 import type { DeadlockInfo } from '../../src/sim/model/verdict.js';
 import { agentLabel, scenarioText } from '../../src/ui/text.js';
 import { useRedisServer } from '../helpers/redis.js';
 
 const server = useRedisServer();
 
-function sim(over: Partial<SimConfig>, lockTtlMs = 5000, options: Partial<RedisRunOptions> = {}): RedisSimulation {
-  return new RedisSimulation(
+function sim(over: Partial<SimConfig>, lockTtlMs = 5000, options: Partial<RedisRunOptions> & { onDeadlock?: OnDeadlock } = {}): SimRun {
+  return openRun(
     { ...preset('race'), depositors: 4, ops: 10, ...over, store: 'redis' },
-    { url: server().url, lockTtlMs, agentsOn: 'threads', dispatch: 'agents', ...options },
+    { redis: { url: server().url, lockTtlMs, agentsOn: 'threads', dispatch: 'agents', ...options } },
   );
 }
 
@@ -111,7 +112,7 @@ describe('deadlock on Redis', () => {
     expect(r.agents.map((a) => a.state)).toEqual(['done', 'done']);
     expect(r.balance).toBe(r.expected);
 
-    const memory = new Simulation({ ...preset('transfer'), ...crossed, sync: 'mutex' });
+    const memory = openRun({ ...preset('transfer'), ...crossed, sync: 'mutex' });
     const m = await memory.run();
     expect(edges(r.deadlock)).toEqual(edges(m.deadlock));
     expect(r.violations.map((v) => v.name)).toEqual(m.violations.map((v) => v.name));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { APPLICABLE, preset, type Strategy } from '../../src/sim/model/config.js';
-import { Simulation } from '../../src/sim/engine/simulation.js';
+import { openRun } from '../../src/sim/open-run.js';
 
 const race = (sync: Strategy, extra = {}) => ({ ...preset('race'), sync, ...extra });
 
 describe('race scenario (the lesson: 10 agents x 10 deposits of $1)', () => {
   it.each(APPLICABLE.race.filter((s) => s !== 'none' && s !== 'async'))('%s keeps the balance exact with no lost update', async (sync) => {
-    const report = await new Simulation(race(sync)).run();
+    const report = await openRun(race(sync)).run();
     expect(report.transactions).toBe(100);
     expect(report.expected).toBe(10_000);
     expect(report.balance).toBe(10_000);
@@ -19,7 +19,7 @@ describe('race scenario (the lesson: 10 agents x 10 deposits of $1)', () => {
   // of 3 runs at least 10 of the 100 deposits are lost (typical runs lose 70-90).
   it.each(['none', 'async'] as const)('%s loses updates on the default 1 ms window, every time', async (sync) => {
     for (let run = 0; run < 3; run++) {
-      const sim = new Simulation(race(sync, { seed: run }), { collectTrace: true });
+      const sim = openRun(race(sync, { seed: run }), { collectTrace: true });
       const report = await sim.run();
       expect(report.transactions).toBe(100);
       expect(report.expected).toBe(10_000);
@@ -37,13 +37,13 @@ describe('race scenario (the lesson: 10 agents x 10 deposits of $1)', () => {
   });
 
   it('semaphore with permits > 1 does not protect the balance', async () => {
-    const report = await new Simulation(race('semaphore', { permits: 5 })).run();
+    const report = await openRun(race('semaphore', { permits: 5 })).run();
     expect(report.lostUpdates).toBeGreaterThan(0);
     expect(report.balance).toBeLessThan(report.expected);
   });
 
   it('step mode makes a lost update happen by hand, deterministically', async () => {
-    const sim = new Simulation(race('none', { depositors: 2, ops: 1 }));
+    const sim = openRun(race('none', { depositors: 2, ops: 1 }));
     sim.setStepMode(true);
     const done = sim.run();
     const waitFor = async (agent: number, step: string) => {
@@ -75,7 +75,7 @@ describe('race scenario (the lesson: 10 agents x 10 deposits of $1)', () => {
   });
 
   it('pause holds every agent; resume lets them finish; the trace explains lost updates', async () => {
-    const sim = new Simulation(race('none', { ops: 50 }), { collectTrace: true });
+    const sim = openRun(race('none', { ops: 50 }), { collectTrace: true });
     const done = sim.run();
     while (sim.snapshot().status === 'starting') await new Promise((r) => setTimeout(r, 5));
     sim.pause();

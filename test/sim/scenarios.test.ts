@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { preset, type ScenarioName, type SimConfig } from '../../src/sim/model/config.js';
 import { drawTx } from '../../src/sim/model/programs.js';
 import { agentSeed, rng } from '../../src/sim/model/rng.js';
-import { Simulation } from '../../src/sim/engine/simulation.js';
+import { openRun } from '../../src/sim/open-run.js';
 
 const config = (scenario: ScenarioName, extra: Partial<SimConfig> = {}): SimConfig => ({ ...preset(scenario), ...extra });
 
 describe('condition scenario (withdrawers wait for funds)', () => {
   it('condition: the balance never goes negative, the books balance, and the run ends', async () => {
-    const report = await new Simulation(config('condition', { timeScale: 0.02 })).run();
+    const report = await openRun(config('condition', { timeScale: 0.02 })).run();
     expect(report.minBalance).toBeGreaterThanOrEqual(0);
     expect(report.overdrafts).toBe(0);
     expect(report.balance).toBe(report.expected);
@@ -23,7 +23,7 @@ describe('condition scenario (withdrawers wait for funds)', () => {
 
   it('none: check-then-act without a lock overdraws the account', async () => {
     // Many withdrawers, a wide window between the check and the act, money arriving slowly.
-    const report = await new Simulation(config('condition', { sync: 'none', timeScale: 0.02, windowUs: 5000 })).run();
+    const report = await openRun(config('condition', { sync: 'none', timeScale: 0.02, windowUs: 5000 })).run();
     expect(report.minBalance).toBeLessThan(0);
     expect(report.violations.map((v) => v.name)).toContain('overdraft');
   });
@@ -31,7 +31,7 @@ describe('condition scenario (withdrawers wait for funds)', () => {
 
 describe('tellers scenario (Semaphore(K) windows)', () => {
   it('semaphore: never more than K customers served at once, and K were busy together', async () => {
-    const report = await new Simulation(config('tellers', { permits: 3 })).run();
+    const report = await openRun(config('tellers', { permits: 3 })).run();
     expect(report.servingMax).toBeLessThanOrEqual(3);
     expect(report.servingMax).toBeGreaterThanOrEqual(2);
     expect(report.transactions).toBe(60);
@@ -39,7 +39,7 @@ describe('tellers scenario (Semaphore(K) windows)', () => {
   });
 
   it('none: more customers than windows are served at once', async () => {
-    const report = await new Simulation(config('tellers', { sync: 'none' })).run();
+    const report = await openRun(config('tellers', { sync: 'none' })).run();
     expect(report.servingMax).toBeGreaterThan(3);
     expect(report.violations.map((v) => v.name)).toEqual(['tellers']);
   });
@@ -48,7 +48,7 @@ describe('tellers scenario (Semaphore(K) windows)', () => {
 describe('transfer scenario (two locks per transfer)', () => {
   it('naive lock order deadlocks; the engine detects and reports the cycle, and the run ends', async () => {
     // A wide window between taking the first and the second lock makes the cycle certain.
-    const sim = new Simulation(config('transfer', { windowUs: 20_000 }));
+    const sim = openRun(config('transfer', { windowUs: 20_000 }));
     const report = await sim.run();
     expect(report.deadlock).not.toBeNull();
     const cycle = report.deadlock!.cycle;
@@ -62,7 +62,7 @@ describe('transfer scenario (two locks per transfer)', () => {
   });
 
   it.each(['global', 'trylock'] as const)('%s lock order completes every transfer and conserves money', async (order) => {
-    const report = await new Simulation(config('transfer', { order, windowUs: 2000, ops: 20 })).run();
+    const report = await openRun(config('transfer', { order, windowUs: 2000, ops: 20 })).run();
     expect(report.deadlock).toBeNull();
     expect(report.transactions).toBe(80);
     expect(report.balance).toBe(30_000);
@@ -76,7 +76,7 @@ describe('faults', () => {
     // Three agents with 5 ms pauses keep the lock free half the time, so C gets it for its 2nd
     // transaction while A and B still have most of theirs to do (with a saturated lock, C could be
     // overtaken until everyone else had finished, and then nobody would lock after it died).
-    const sim = new Simulation(config('race', { sync: 'mutex', depositors: 3, crashAt: { agent: 2, op: 2 }, depositEveryUs: 5000 }));
+    const sim = openRun(config('race', { sync: 'mutex', depositors: 3, crashAt: { agent: 2, op: 2 }, depositEveryUs: 5000 }));
     const report = await sim.run();
     expect(report.crashed).toEqual([{ agent: 'C', message: 'died in transaction 2 (exit code 70)' }]);
     // C died inside the critical section: the next agent to lock was told its owner died.
@@ -100,7 +100,7 @@ describe('faults', () => {
     ['transfer', 'mutex', { order: 'global', ops: 5, windowUs: 500 }, 'T2'], // dies holding one account lock
     ['race', 'atomic', { depositors: 3, ops: 5 }, 'B'], // dies between its read and its CAS
   ] as const)('a crash in %s/%s is reported by name; what it held is recovered; the others finish', async (scenario, sync, extra, name) => {
-    const sim = new Simulation(config(scenario, { sync, ...extra, crashAt: { agent: 1, op: 2 } }));
+    const sim = openRun(config(scenario, { sync, ...extra, crashAt: { agent: 1, op: 2 } }));
     const report = await sim.run();
     expect(report.crashed).toEqual([{ agent: name, message: 'died in transaction 2 (exit code 70)' }]);
     expect(report.agents[1]!.state).toBe('dead');
@@ -110,7 +110,7 @@ describe('faults', () => {
   });
 
   it('stop() releases agents blocked on a lock: the run ends early, says it was interrupted, and no transaction is torn', async () => {
-    const sim = new Simulation(config('race', { sync: 'mutex', ops: 1000, windowUs: 5000 }));
+    const sim = openRun(config('race', { sync: 'mutex', ops: 1000, windowUs: 5000 }));
     const done = sim.run();
     while (sim.snapshot().transactions < 3) await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
@@ -126,15 +126,15 @@ describe('faults', () => {
   });
 
   it('refuses configs that could overflow the money cells, before starting anything', () => {
-    expect(() => new Simulation(config('race', { ops: 1_000_000, deposit: [100_000, 100_000] }))).toThrow(/could overflow/);
-    expect(() => new Simulation(config('race', { sync: 'condition', scenario: 'tellers' }))).toThrow(/does not apply/);
+    expect(() => openRun(config('race', { ops: 1_000_000, deposit: [100_000, 100_000] }))).toThrow(/could overflow/);
+    expect(() => openRun(config('race', { sync: 'condition', scenario: 'tellers' }))).toThrow(/does not apply/);
   });
 });
 
 describe('seeds', () => {
   it('the seed fixes every amount: each agent moves exactly what its seeded generator draws', async () => {
     const c = config('condition', { sync: 'condition', timeScale: 0.01, seed: 7, ops: 5 });
-    const report = await new Simulation(c).run();
+    const report = await openRun(c).run();
     const depositors = report.agents.filter((a) => a.role === 'depositor');
     const drawn = (seed: number) =>
       depositors.map((_, i) => {

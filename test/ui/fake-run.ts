@@ -1,5 +1,5 @@
 import { preset, type ScenarioName, type Strategy } from '../../src/sim/model/config.js';
-import type { AgentSnapshot, Snapshot } from '../../src/sim/engine/simulation.js';
+import type { AgentSnapshot, Report, Snapshot } from '../../src/sim/engine/run.js';
 import type { TraceEvent } from '../../src/sim/engine/trace.js';
 import type { RunHandle } from '../../src/ui/model.js';
 
@@ -60,7 +60,7 @@ export class FakeRun implements RunHandle {
   events(from = 0): TraceEvent[] {
     return this.evts.filter((e) => e.seq >= from);
   }
-  run(): Promise<unknown> {
+  run(): Promise<Report> {
     return new Promise(() => {});
   }
   togglePause(): void {

@@ -4,7 +4,7 @@ import { preset, type SimConfig } from '../../src/sim/model/config.js';
 import { checkSchedule } from '../../src/sim/explore/schedule.js';
 import { traceSchedule } from '../../src/sim/explore/witness.js';
 import type { ReplayPlan } from '../../src/sim/engine/replay.js';
-import { Simulation } from '../../src/sim/engine/simulation.js';
+import { openRun } from '../../src/sim/open-run.js';
 import { App } from '../../src/ui/App.js';
 import type { Start } from '../../src/ui/use-runs.js';
 
@@ -20,7 +20,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 /** Starts real runs, as run-dashboard's start does for exact configs. */
 const start: Start = (_scenario, options = {}) =>
   (options.configs ?? []).map((c) => {
-    const sim = new Simulation(c);
+    const sim = openRun(c);
     if (options.stepMode) sim.setStepMode(true);
     sim.run().catch(() => undefined);
     return sim;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/App.js';
 import { helpPage } from '../../src/ui/help-text.js';
 import type { Mode } from '../../src/ui/keys.js';
-import type { AgentSnapshot } from '../../src/sim/engine/simulation.js';
+import type { AgentSnapshot } from '../../src/sim/engine/run.js';
 import { FakeRun } from './fake-run.js';
 import { measure, renderAt, type Terminal } from './terminal.js';
 

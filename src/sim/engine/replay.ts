@@ -16,7 +16,7 @@ import type { SimConfig } from '../model/config.js';
 import type { ModelOutcome, Move } from '../explore/machine.js';
 import { checkSchedule } from '../explore/schedule.js';
 import type { Witness } from '../explore/witness.js';
-import { Simulation, type Report, type Snapshot } from './simulation.js';
+import type { Report, RunHandle, Snapshot } from './run.js';
 import type { StepOp } from '../model/steps.js';
 import type { Action, TraceEvent } from './trace.js';
 
@@ -44,13 +44,8 @@ const DONE: Partial<Record<StepOp, Action[]>> = {
 /** Events that end a move: a step done, or a woken waiter re-taking lock 0 (a 'relock' move). */
 const STEP_DONE = new Set<Action>([...Object.values(DONE).flat(), 'woke']);
 
-/** What driving a schedule needs from a run (a Simulation, the dashboard's RunHandle). */
-export interface Steppable {
-  readonly names: readonly string[];
-  snapshot(): Snapshot;
-  events(from?: number, max?: number): TraceEvent[];
-  step(agent: number): void;
-}
+/** What driving a schedule needs from a run (a command's run, a dashboard pane). */
+export type Steppable = Pick<RunHandle, 'names' | 'snapshot' | 'events' | 'step'>;
 
 export interface DriveOptions {
   signal?: AbortSignal;
@@ -138,15 +133,14 @@ export interface ReplayPlan {
 }
 
 export interface ReplayResult {
-  sim: Simulation;
   report: Report;
   /** Every agent was driven to its end (or to the deadlock) by the schedule. */
   complete: boolean;
 }
 
-export async function replay(config: SimConfig, schedule: readonly number[], options: DriveOptions = {}): Promise<ReplayResult> {
-  const { moves, complete } = checkSchedule(config, schedule, true);
-  const sim = new Simulation(config);
+/** Drives `sim` (a run opened in no mode yet, not started) through the schedule, then lets it finish. */
+export async function replay(sim: RunHandle, schedule: readonly number[], options: DriveOptions = {}): Promise<ReplayResult> {
+  const { moves, complete } = checkSchedule(sim.config, schedule, true);
   const onAbort = (): void => void sim.kill();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   sim.setStepMode(true);
@@ -154,7 +148,7 @@ export async function replay(config: SimConfig, schedule: readonly number[], opt
   try {
     await driveSchedule(sim, moves, options);
     sim.setStepMode(false);
-    return { sim, report: await finished, complete };
+    return { report: await finished, complete };
   } catch (error) {
     await sim.kill();
     await finished.catch(() => undefined);

@@ -8,7 +8,7 @@
 import { AgentPool } from '../stores/memory/agent-pool.js';
 import { validate, type SimConfig } from '../model/config.js';
 import { ACCOUNT, SLOT } from '../stores/memory/layout.js';
-import { outcomeOf } from './simulation.js';
+import { outcomeOf } from '../stores/memory/backend.js';
 import { judge, type Violation } from '../model/verdict.js';
 
 /** Most trials one command may ask for. */

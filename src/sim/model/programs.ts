@@ -26,7 +26,7 @@ type Sub<T> = Generator<Step, T, unknown>;
 // and a guard is a list of steps, not a generator.
 
 /** Strategies that guard a transaction with lock 0 (a Mutex, a Redis lock, async-mutex, ...). */
-const LOCKING: ReadonlySet<Strategy> = new Set<Strategy>(['mutex', 'condition', 'async-mutex', 'lock', 'fenced']);
+export const LOCKING: ReadonlySet<Strategy> = new Set<Strategy>(['mutex', 'condition', 'async-mutex', 'lock', 'fenced']);
 
 /** read -> window -> write: the unprotected read-modify-write. False if the store refused the write (fencing). */
 function* readWindowWrite(account: number, delta: number): Sub<boolean> {

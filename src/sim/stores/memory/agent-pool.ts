@@ -13,10 +13,11 @@ import { A, CONTROL, G, S, Shared, SLOT, STATES, type AgentState } from './layou
 import { agentName, rolesOf, type Role } from '../../model/programs.js';
 import { siblingModule, spawnWorker } from '../../engine/spawn-worker.js';
 import type { SyncHandles } from './thread-store.js';
-import { findDeadlock, type DeadlockInfo } from '../../model/verdict.js';
+import type { DeadlockInfo, WaitEdge } from '../../model/verdict.js';
+import { MONITOR_MS } from '../../engine/run.js';
+import { Watchdog } from '../../engine/watchdog.js';
 import { waitAsyncAlive } from './wait-async.js';
 
-const MONITOR_MS = 50;
 const STOP_GRACE_MS = 2000;
 
 export interface RoundResult {
@@ -132,8 +133,11 @@ export class AgentPool {
     return Atomics.load(this.shared.cells, G.CONTROL) === CONTROL.STOPPING;
   }
 
-  /** Runs one round on `slots` slots (reset first); resolves when every live agent is done with it. */
-  async round(slots = this.slots): Promise<RoundResult> {
+  /**
+   * Runs one round on `slots` slots (reset first); resolves when every live agent is done with it.
+   * `watch`: the pool runs the watchdog itself (trials); a Run passes false and watches the run.
+   */
+  async round(slots = this.slots, watch = true): Promise<RoundResult> {
     const cells = this.shared.cells;
     for (let s = 0; s < slots; s++) this.shared.reset(s, this.config.initialCents);
     Atomics.store(cells, G.SLOTS, slots);
@@ -142,29 +146,24 @@ export class AgentPool {
     Atomics.add(cells, G.ROUND, 1);
     Atomics.notify(cells, G.ROUND);
     let deadlock: DeadlockInfo | null = null;
-    let suspect = '';
-    let abandoned = false;
-    const monitor = setInterval(() => {
-      if (Atomics.load(cells, G.ABORT) === 1 || this.stopping) return;
-      const found = this.findDeadlock();
-      if (found) {
-        // Owner fields of several locks are not read atomically together: only a cycle seen
-        // twice in a row (MONITOR_MS apart) counts.
-        if (found.text === suspect) {
-          deadlock = found;
-          this.abandon();
-        }
-        suspect = found.text;
-        return;
-      }
-      suspect = '';
-      if (this.withdrawersStranded()) this.abandon();
-    }, MONITOR_MS);
+    const watchdog = new Watchdog(this.names, this.roles);
+    const monitor = watch
+      ? setInterval(() => {
+          if (Atomics.load(cells, G.ABORT) === 1 || this.stopping) return;
+          const found = watchdog.look(
+            this.waitsFor(),
+            this.roles.map((_, i) => this.agentState(i)),
+          );
+          if (found.deadlock) deadlock = found.deadlock;
+          if (found.deadlock || found.stranded) this.abandon();
+        }, MONITOR_MS)
+      : undefined;
     try {
       for (;;) {
         const done = Atomics.load(cells, G.DONE);
         if (done >= this.alive) break;
         const settled = new Promise<void>((resolve) => (this.roundDone = resolve));
+        // Not waitAsyncAlive: the pool's own workers keep the process alive while a round runs.
         const wait = Atomics.waitAsync(cells, G.DONE, done, 1000);
         if (wait.async) await Promise.race([wait.value, settled]);
       }
@@ -172,23 +171,13 @@ export class AgentPool {
       clearInterval(monitor);
       this.roundDone = null;
     }
-    abandoned = Atomics.load(cells, G.ABORT) === 1 || this.stopping;
-    return { deadlock, abandoned };
+    return { deadlock, abandoned: Atomics.load(cells, G.ABORT) === 1 || this.stopping };
   }
 
   /** Blocked agents give up the current round and report done. */
   abandon(): void {
     Atomics.store(this.shared.cells, G.ABORT, 1);
     this.wakeAll();
-  }
-
-  // The condition scenario ends when the depositors are done: withdrawers still waiting for
-  // funds that will never come are released.
-  private withdrawersStranded(): boolean {
-    if (this.config.withdrawers === 0) return false;
-    const depositorsDone = this.roles.every((role, i) => role === 'withdrawer' || ['done', 'dead'].includes(this.agentState(i)));
-    const withdrawersWaiting = this.roles.every((role, i) => role !== 'withdrawer' || ['done', 'dead', 'waiting for funds'].includes(this.agentState(i)));
-    return depositorsDone && withdrawersWaiting;
   }
 
   agentState(i: number): AgentState {
@@ -202,20 +191,23 @@ export class AgentPool {
     return this.locks[n];
   }
 
-  /** A cycle in the wait-for graph of slot 0: agent -> lock it waits for -> agent holding it. */
-  findDeadlock(): DeadlockInfo | null {
+  /** The wait-for graph of slot 0: agent -> the lock it waits for -> the agent holding it. */
+  waitsFor(): Map<number, WaitEdge> {
     const cells = this.shared.cells;
     const byThread = new Map<number, number>();
-    this.roles.forEach((_, i) => byThread.set(Atomics.load(cells, this.shared.agent(i, A.THREAD_ID)), i));
-    const waitsFor = new Map<number, { lock: number; holder: number }>();
+    this.roles.forEach((_, i) => {
+      byThread.set(Atomics.load(cells, this.shared.agent(i, A.THREAD_ID)), i);
+    });
+    const waitsFor = new Map<number, WaitEdge>();
+    if (this.config.sync === 'semaphore') return waitsFor; // permits have no owner to wait for
     for (let i = 0; i < this.roles.length; i++) {
       const lock = Atomics.load(cells, this.shared.agent(i, A.WAITING_FOR)) - 1;
-      if (lock < 0 || this.config.sync === 'semaphore') continue;
+      if (lock < 0) continue;
       const owner = this.lockAt(lock)?.owner;
       const holder = owner == null ? undefined : byThread.get(owner);
       if (holder !== undefined && holder !== i) waitsFor.set(i, { lock, holder });
     }
-    return findDeadlock(waitsFor, this.names);
+    return waitsFor;
   }
 
   private wakeAll(): void {

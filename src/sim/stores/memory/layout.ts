@@ -90,15 +90,8 @@ export const A = {
 
 export const EVENT_SIZE = 8; // SEQ, TIME_US, AGENT, ACTION, VALUE, AUX, AUX2, AUX3
 
-/** Agent states, as stored in A.STATE. */
-export const STATES = ['idle', 'reading', 'in window', 'writing', 'waiting for lock', 'waiting for funds', 'holding lock', 'done', 'dead', 'serving', 'waiting for step'] as const;
-export type AgentState = (typeof STATES)[number];
-export const S = indexOf(STATES);
-
-/** Name -> index for a list of names stored as their index in shared memory. */
-export function indexOf<T extends string>(names: readonly T[]): Record<T, number> {
-  return Object.fromEntries(names.map((name, i) => [name, i])) as Record<T, number>;
-}
+// Agent states (A.STATE) are the engine's (engine/states.ts).
+export { type AgentState, indexOf, S, STATES } from '../../engine/states.js';
 
 export interface Layout {
   buffer: SharedArrayBuffer;

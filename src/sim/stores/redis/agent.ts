@@ -30,7 +30,7 @@ export class Crashed extends Error {
 export class RedisHost implements Host {
   state: number = S.idle;
   control = { c: CTRL.RUNNING as number, step: 0, w: 0 };
-  readonly figures = { tx: 0, moved: 0, retries: 0, lockWaits: 0, waitUs: 0, nextStep: 0, beat: 0 };
+  readonly figures = { tx: 0, moved: 0, retries: 0, lockWaits: 0, waitUs: 0, nextStep: 0, beat: 0, low: 0, over: 0 };
   events: EventTuple[] = [];
   /** The store's count of blocking waits and their time, published with the figures. */
   waits: { count: number; us: number } | null = null;
@@ -48,6 +48,7 @@ export class RedisHost implements Host {
     private readonly left: () => boolean,
   ) {
     this.control.w = spec.config.windowUs;
+    this.figures.low = spec.config.initialCents;
     this.jitter = rng(agentSeed(spec.config.seed, me) ^ 0x5bd1e995);
   }
 
@@ -111,6 +112,12 @@ export class RedisHost implements Host {
   }
 
   emit(action: number, value = 0, aux = 0, aux2 = 0, aux3 = 0): void {
+    // A write's value is the balance it committed: the low-water mark at commit time, as the
+    // shared-memory store keeps it (one account only: a transfer's balances are two).
+    if (action === ACT.write && this.spec.config.accounts === 1) {
+      if (value < this.figures.low) this.figures.low = value;
+      if (value < 0) this.figures.over++;
+    }
     const timeUs = Math.round((performance.timeOrigin + performance.now() - this.startEpoch) * 1000);
     this.events.push([timeUs, this.me, action, value, aux, aux2, aux3]);
   }
