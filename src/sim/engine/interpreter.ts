@@ -5,7 +5,7 @@
  * trace events and agent states. Thread agents, async agents and Redis agents all use it;
  * only their store and host differ (a host may answer with promises, a thread host does not).
  */
-import { S } from '../stores/memory/layout.js';
+import { S } from './states.js';
 import type { Program, Seen, Step, StepOp, StepResults, WriteResult } from '../model/steps.js';
 import { ACT } from './trace.js';
 

@@ -16,7 +16,7 @@ import type { SimConfig } from '../model/config.js';
 import type { ModelOutcome, Move } from '../explore/machine.js';
 import { checkSchedule } from '../explore/schedule.js';
 import type { Witness } from '../explore/witness.js';
-import type { Report, RunHandle, Snapshot } from './run.js';
+import type { Report, RunHandle } from './run.js';
 import type { StepOp } from '../model/steps.js';
 import type { Action, TraceEvent } from './trace.js';
 

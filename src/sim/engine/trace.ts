@@ -1,3 +1,4 @@
+import { money } from '../model/money.js';
 import { EVENT_SIZE, G, indexOf, type Shared } from '../stores/memory/layout.js';
 
 /** Event actions, as stored in the ring. */
@@ -114,8 +115,4 @@ function unique(list: string[]): string[] {
   return list.filter((x, i) => list.indexOf(x) === i);
 }
 
-export function money(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}$${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
-}
+export { money };

@@ -4,7 +4,7 @@
  * judge through this function, so they can never disagree.
  */
 import type { ScenarioName, SimConfig } from './config.js';
-import { money } from '../engine/trace.js';
+import { money } from './money.js';
 
 export interface DeadlockInfo {
   /** Agents in the cycle, each waiting for a lock held by the next. */

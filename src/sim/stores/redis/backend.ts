@@ -271,7 +271,7 @@ export class RedisBackend implements Backend<RedisFacts> {
       const dead = this.crashed.length > 0 && this.options.agentsOn !== 'remote';
       if (left <= 0 || dead) {
         const cancel = this.ctl!.multi();
-        this.roles.forEach((_, i) => cancel.rPush(k.go(i), 'cancel').pExpire(k.go(i), k.ttlMs));
+        for (let i = 0; i < this.roles.length; i++) cancel.rPush(k.go(i), 'cancel').pExpire(k.go(i), k.ttlMs);
         await cancel.exec();
         if (this.options.agentsOn === 'remote') {
           const all = await this.ctl!.lRange(TICKETS_KEY, 0, -1);
@@ -424,6 +424,10 @@ export class RedisBackend implements Backend<RedisFacts> {
   }
 
   async kill(): Promise<void> {
+    this.killChildren();
+  }
+
+  private killChildren(): void {
     for (const child of this.children) child.kill('SIGKILL');
   }
 
@@ -431,7 +435,7 @@ export class RedisBackend implements Backend<RedisFacts> {
     this.order(true);
     const exits = this.children.map((ch) => (ch.exitCode !== null || ch.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => ch.once('exit', () => r()))));
     if (failed || this.controlNow === 'stopping' || this.crashed.length) {
-      const timer = setTimeout(() => this.children.forEach((ch) => ch.kill('SIGKILL')), failed ? 0 : STOP_GRACE_MS);
+      const timer = setTimeout(() => this.killChildren(), failed ? 0 : STOP_GRACE_MS);
       await Promise.all(exits);
       clearTimeout(timer);
     } else {
