@@ -115,6 +115,9 @@ export class RedisBackend implements Backend<RedisFacts> {
   private startEpoch = 0;
   private silentSince = new Map<number, { beat: number; at: number }>();
   private jobs = 0;
+  /** --dispatch queue: the id of the last job added, and whether the stream says every job is done. */
+  private lastJobId = '';
+  private queueDrained = false;
   /** Polls in flight: refresh() resolves with the next one (so each look of the watchdog sees a new reading). */
   private polling = false;
   private pollWaiters: (() => void)[] = [];
@@ -215,7 +218,8 @@ export class RedisBackend implements Backend<RedisFacts> {
       });
     }
     multi.xGroupCreate(k.jobs, GROUP, '0').pExpire(k.jobs, k.ttlMs);
-    await multi.exec();
+    const replies = await multi.exec();
+    this.lastJobId = String(replies[this.jobs - 1] ?? '');
   }
 
   private launch(): void {
@@ -336,6 +340,7 @@ export class RedisBackend implements Backend<RedisFacts> {
       if (entries.length < 500) break;
     }
     this.order(false);
+    if (this.options.dispatch === 'queue' && !this.queueDrained) this.queueDrained = await this.drained();
     this.last = await this.run_!.snapshot(this.config.accounts);
     this.checks();
     this.wakePollWaiters();
@@ -360,6 +365,18 @@ export class RedisBackend implements Backend<RedisFacts> {
     }
   }
 
+  /**
+   * The stream, not the agents' counters, says when a queue run is done: every job delivered (the
+   * group's last delivered id is the last job's) and none pending (every delivery acknowledged).
+   * Agents publish their counters every 50 ms and a dead one never again, so counting those could
+   * wait for ever for a job a dead agent had applied.
+   */
+  private async drained(): Promise<boolean> {
+    const groups = await this.ctl!.xInfoGroups(this.keys.jobs);
+    const group = groups.find((g) => String(g.name) === GROUP);
+    return group !== undefined && String(group['last-delivered-id']) === this.lastJobId && Number(group.pending) === 0;
+  }
+
   /** Silent remote agents; a drained queue ends the run. */
   private checks(): void {
     if (this.controlNow !== 'running' && this.controlNow !== 'paused') return;
@@ -370,10 +387,7 @@ export class RedisBackend implements Backend<RedisFacts> {
       if (!seen || seen.beat !== f.beat) this.silentSince.set(i, { beat: f.beat, at: now });
       else if (now - seen.at > SILENT_MS && this.controlNow === 'running') this.agentDied(i, `stopped answering (no news for ${SILENT_MS / 1000} s)`);
     });
-    if (this.options.dispatch === 'queue') {
-      const done = this.figures.reduce((a, f) => a + f.tx, 0);
-      if (done >= this.jobs) void this.setControl(CTRL.STOPPING);
-    }
+    if (this.queueDrained) void this.setControl(CTRL.STOPPING);
   }
 
   control(control: Control): void {
