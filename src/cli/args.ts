@@ -21,7 +21,7 @@ import {
   type Strategy,
 } from '../sim/model/config.js';
 import { exploreDefaults, parseExploreFlags, usesExploreDefaults, type ExploreFlags } from './explore-args.js';
-import { parseRedisOptions, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
+import { parseRedisOptions, refuseSharedAcrossProcesses, refuseStoreOptions, storeOf, type RedisCommandOptions } from './redis-args.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -71,15 +71,19 @@ function joinNegativeValues(argv: string[]): string[] {
   return out;
 }
 
+/** node's parser over the option table; its errors (unknown option, missing value) as a UsageError. */
+function readArgv(argv: string[]) {
+  try {
+    return parseArgs({ args: joinNegativeValues(argv), options: parseArgsOptions(), allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${message.replace(/\. To specify.*$/s, '')}\nRun 'bank-sim --help' for the options.`);
+  }
+}
+
 /** Parses argv (without node and script). Throws UsageError for any bad input. */
 export function parse(argv: string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: joinNegativeValues(argv), options: parseArgsOptions(), allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}\nRun 'bank-sim --help' for the options.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = readArgv(argv);
   const v = values as Record<string, string | boolean | undefined>;
   const str = (name: string): string | undefined => v[name] as string | undefined;
   const command = (positionals[0] ?? 'tui') as CommandName;
@@ -93,6 +97,10 @@ export function parse(argv: string[]): Command {
     return { ...parse([]), command, help: true, helpTopic: topic };
   }
   if (positionals.length > 1) throw new UsageError(`expected one command, got: ${positionals.join(' ')}`);
+  if (v.help === true || v.version === true) {
+    // Help and the version need no valid run: `agent --help` works without the --redis-url an agent needs.
+    return { ...parse([]), command, help: v.help === true, version: v.version === true, helpTopic: positionals[0] ? command : 'help' };
+  }
   for (const name of Object.keys(v)) {
     const spec = optionSpec(name)!;
     if (!spec.commands.includes(command)) {
@@ -106,6 +114,7 @@ export function parse(argv: string[]): Command {
     throw new UsageError(`unknown scenario '${str('scenario')}'; scenarios: ${SCENARIOS.join(', ')}`);
   }
   const redisValues = v as Parameters<typeof storeOf>[0];
+  refuseStoreOptions(redisValues, command, str('replay') !== undefined);
   refuseSharedAcrossProcesses(redisValues, str('sync'));
   const config = preset(scenario);
   if (usesExploreDefaults(command, { replay: str('replay') })) exploreDefaults(config);
@@ -115,7 +124,6 @@ export function parse(argv: string[]): Command {
     },
     duration,
   });
-  if (str('replay') !== undefined && storeOf(redisValues) === 'redis') throw new UsageError('--replay drives worker threads on shared memory: it does not apply to --store redis');
   const strategies = parseStrategies(str('sync'), scenario, command, storeOf(redisValues));
   // tui --replay: one pane unless --sync asks for more (a schedule rarely fits two strategies).
   if (command === 'tui' && str('replay') !== undefined && str('sync') === undefined) strategies.splice(1);
@@ -157,7 +165,6 @@ export function parse(argv: string[]): Command {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const help = v.help === true;
   return {
     command,
     config,
@@ -166,8 +173,8 @@ export function parse(argv: string[]): Command {
     check: v.check === true,
     trace,
     trials,
-    version: v.version === true,
-    help,
+    version: false,
+    help: false,
     helpTopic: positionals[0] ? command : 'help',
     orderGiven: order !== undefined,
     given: Object.keys(v),

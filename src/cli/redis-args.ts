@@ -37,6 +37,33 @@ export function storeOf(v: Values): StoreKind {
   return v['redis-url'] !== undefined || v['agents-on'] === 'processes' || v['agents-on'] === 'remote' || v.dispatch !== undefined ? 'redis' : 'memory';
 }
 
+/** A Redis or process option given, other than the ones that name the default (--store memory, --agents-on threads). */
+function storeOptionGiven(v: Values): string | null {
+  for (const name of REDIS_OPTIONS) {
+    const value = v[name];
+    if (value === undefined || (name === 'store' && value === 'memory') || (name === 'agents-on' && value === 'threads')) continue;
+    return `--${name} ${value}`;
+  }
+  return null;
+}
+
+/**
+ * explore and --replay take no store or process option: the explorer models the programs (the
+ * same steps on every store), and a replay drives worker threads on shared memory. Refused
+ * here, so no such command reaches a runner that would run something else.
+ */
+export function refuseStoreOptions(v: Values, command: CommandName, replay: boolean): void {
+  const given = storeOptionGiven(v);
+  if (given === null) return;
+  const how = 'to watch a witness on real threads, run the replay command explore prints (npx bank-sim run ... --replay A,B,..), without store options';
+  if (command === 'explore') {
+    throw new UsageError(
+      `explore models the programs, not a store: its steps are the same on shared memory and on Redis, so it takes no store or process options (got ${given}); ${how}`,
+    );
+  }
+  if (replay) throw new UsageError(`--replay drives worker threads on shared memory: it takes no store or process options (got ${given}); leave them out`);
+}
+
 /** Processes cannot share a SharedArrayBuffer: the lesson, as an error message. */
 function sharedAcrossProcesses(sync: Strategy, where: string): UsageError {
   return new UsageError(
