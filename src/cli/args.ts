@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, optionSpec, parseArgsOptions, rangeText, type CommandName } from './options.js';
 import { isCommand } from './usage.js';
+import { agentIndexOf } from './agent-names.js';
 import {
   applicableOn,
   ConfigError,
@@ -260,17 +261,8 @@ function range(flag: string, raw: string): [number, number] {
 function crash(raw: string, config: SimConfig): { agent: number; op: number } {
   const m = /^([A-Za-z]+\d*)@(\d+)$/.exec(raw);
   if (!m) throw new UsageError(`--crash must be AGENT@OP, e.g. C@3 or D2@5 (got '${raw}')`);
-  return { agent: agentIndexOf(m[1]!.toUpperCase(), config), op: Number(m[2]) };
-}
-
-function agentIndexOf(name: string, c: SimConfig): number {
-  if (c.scenario === 'race' || c.scenario === 'async') {
-    if (/^[A-Z]$/.test(name)) return name.charCodeAt(0) - 65;
-    const m = /^A(\d+)$/.exec(name);
-    if (m) return Number(m[1]) - 1;
-  } else {
-    const m = /^([DWTC])(\d+)$/.exec(name);
-    if (m) return (m[1] === 'W' ? c.depositors : 0) + Number(m[2]) - 1;
-  }
-  throw new UsageError(`--crash: no agent named ${name} in the ${c.scenario} scenario`);
+  const name = m[1]!.toUpperCase();
+  const agent = agentIndexOf(name, config);
+  if (agent === null) throw new UsageError(`--crash: no agent named ${name} in the ${config.scenario} scenario`);
+  return { agent, op: Number(m[2]) };
 }

@@ -5,6 +5,7 @@
  */
 import { duration, UsageError, type CommandName } from './args.js';
 import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from '../sim/model/config.js';
+import { agentIndexOf } from './agent-names.js';
 import { parseRedisUrl } from '../sim/stores/redis/url.js';
 import { RedisUrlError } from '../sim/stores/redis/errors.js';
 import type { AgentsOn, Dispatch, OnDeadlock } from '../sim/stores/redis/protocol.js';
@@ -137,14 +138,7 @@ function pauseHolder(raw: string, config: SimConfig): NonNullable<SimConfig['pau
   if (!m) throw new UsageError(`--pause-holder must be AGENT@OP:DURATION, e.g. A@2:300ms (got '${raw}')`);
   const ms = Math.round(duration('--pause-holder', m[3]!) / 1000);
   const name = m[1]!.toUpperCase();
-  let agent = -1;
-  if (config.scenario === 'race') {
-    if (/^[A-Z]$/.test(name)) agent = name.charCodeAt(0) - 65;
-    else if (/^A\d+$/.test(name)) agent = Number(name.slice(1)) - 1;
-  } else {
-    const d = /^([DWTC])(\d+)$/.exec(name);
-    if (d) agent = (d[1] === 'W' ? config.depositors : 0) + Number(d[2]) - 1;
-  }
-  if (agent < 0) throw new UsageError(`--pause-holder: no agent named ${name} in the ${config.scenario} scenario`);
+  const agent = agentIndexOf(name, config);
+  if (agent === null) throw new UsageError(`--pause-holder: no agent named ${name} in the ${config.scenario} scenario`);
   return { agent, op: Number(m[2]), ms };
 }
