@@ -102,7 +102,8 @@ const sections = [];
 const t0 = Date.now();
 const loadAtStart = loadavg()[0];
 
-// 1. Uncontended lock + unlock on one thread.
+// 1. Uncontended lock + unlock on one thread (the C reference is reused by the contended table).
+let pthreadResult = null;
 if (runs('uncontended')) {
   const floor = measure('floor', { n: N }, 'ns');
   const rows = [
@@ -122,7 +123,7 @@ if (runs('uncontended')) {
         rows.map(([label, m]) => [label, range(m, 1), ratio(m, floor)]),
       ),
   );
-  var pthreadResult = pthread; // eslint-disable-line no-var
+  pthreadResult = pthread;
 }
 
 /**
@@ -275,11 +276,12 @@ if (runs('dashboard')) {
   const pairs = quick ? 1 : 5;
   const off = [];
   const on = [];
+  let frames = 0;
   for (let i = 0; i < pairs; i++) {
     off.push(runCase('ui', { agents: 4, ops }).txPerSec);
     const withUi = runCase('ui', { agents: 4, ops, withUi: true });
     on.push(withUi.txPerSec);
-    var frames = withUi.frames; // eslint-disable-line no-var
+    frames = withUi.frames;
     process.stdout.write('.');
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import type { Command } from './args.js';
 import { Crashed, describeAgentError, serveRun } from '../sim/stores/redis/agent.js';
-import { connectRedis, disconnect, displayUrl, isConnectionError } from '../sim/stores/redis/connect.js';
+import { connectRedis, disconnect, displayUrl, isConnectionError, type RedisConn } from '../sim/stores/redis/connect.js';
 import { RedisLayerError } from '../sim/stores/redis/errors.js';
 import { RunKeys, TICKETS_KEY } from '../sim/stores/redis/keys.js';
 import type { Ticket } from '../sim/stores/redis/protocol.js';
@@ -17,11 +17,15 @@ export async function agentCommand(cmd: Command, signal: AbortSignal): Promise<n
   const url = cmd.redis!.url!;
   const say = (line: string): void => void process.stdout.write(`bank-sim agent: ${line}\n`);
   let stopped: 'SIGINT' | 'SIGTERM' | null = signal.aborted ? 'SIGINT' : null;
-  const onSigint = (): void => void (stopped = 'SIGINT');
-  const onSigterm = (): void => void (stopped = 'SIGTERM');
+  const onSigint = (): void => {
+    stopped = 'SIGINT';
+  };
+  const onSigterm = (): void => {
+    stopped = 'SIGTERM';
+  };
   signal.addEventListener('abort', onSigint, { once: true });
   process.on('SIGTERM', onSigterm);
-  let ctl;
+  let ctl: RedisConn;
   try {
     ctl = await connectRedis(url, { name: `bank-sim-agent-${process.pid}` });
   } catch (error) {

@@ -3,8 +3,10 @@
  * SimConfig, or a UsageError whose message names what was wrong and what is allowed.
  */
 import { parseArgs } from 'node:util';
+import { duration, UsageError } from './values.js';
 import { COMMANDS, optionSpec, parseArgsOptions, rangeText, type CommandName } from './options.js';
 import { isCommand } from './usage.js';
+import { agentIndexOf } from './agent-names.js';
 import {
   applicableOn,
   ConfigError,
@@ -21,13 +23,9 @@ import {
   type Strategy,
 } from '../sim/model/config.js';
 import { exploreDefaults, parseExploreFlags, usesExploreDefaults, type ExploreFlags } from './explore-args.js';
-import { parseRedisOptions, refuseSharedAcrossProcesses, storeOf, type RedisCommandOptions } from './redis-args.js';
+import { parseRedisOptions, refuseSharedAcrossProcesses, refuseStoreOptions, storeOf, type RedisCommandOptions } from './redis-args.js';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export { COMMANDS, type CommandName };
+export { COMMANDS, type CommandName, duration, UsageError };
 
 export interface Command {
   command: CommandName;
@@ -71,15 +69,19 @@ function joinNegativeValues(argv: string[]): string[] {
   return out;
 }
 
+/** node's parser over the option table; its errors (unknown option, missing value) as a UsageError. */
+function readArgv(argv: string[]) {
+  try {
+    return parseArgs({ args: joinNegativeValues(argv), options: parseArgsOptions(), allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${message.replace(/\. To specify.*$/s, '')}\nRun 'bank-sim --help' for the options.`);
+  }
+}
+
 /** Parses argv (without node and script). Throws UsageError for any bad input. */
 export function parse(argv: string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: joinNegativeValues(argv), options: parseArgsOptions(), allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}\nRun 'bank-sim --help' for the options.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = readArgv(argv);
   const v = values as Record<string, string | boolean | undefined>;
   const str = (name: string): string | undefined => v[name] as string | undefined;
   const command = (positionals[0] ?? 'tui') as CommandName;
@@ -93,6 +95,10 @@ export function parse(argv: string[]): Command {
     return { ...parse([]), command, help: true, helpTopic: topic };
   }
   if (positionals.length > 1) throw new UsageError(`expected one command, got: ${positionals.join(' ')}`);
+  if (v.help === true || v.version === true) {
+    // Help and the version need no valid run: `agent --help` works without the --redis-url an agent needs.
+    return { ...parse([]), command, help: v.help === true, version: v.version === true, helpTopic: positionals[0] ? command : 'help' };
+  }
   for (const name of Object.keys(v)) {
     const spec = optionSpec(name)!;
     if (!spec.commands.includes(command)) {
@@ -106,6 +112,7 @@ export function parse(argv: string[]): Command {
     throw new UsageError(`unknown scenario '${str('scenario')}'; scenarios: ${SCENARIOS.join(', ')}`);
   }
   const redisValues = v as Parameters<typeof storeOf>[0];
+  refuseStoreOptions(redisValues, command, str('replay') !== undefined);
   refuseSharedAcrossProcesses(redisValues, str('sync'));
   const config = preset(scenario);
   if (usesExploreDefaults(command, { replay: str('replay') })) exploreDefaults(config);
@@ -115,7 +122,6 @@ export function parse(argv: string[]): Command {
     },
     duration,
   });
-  if (str('replay') !== undefined && storeOf(redisValues) === 'redis') throw new UsageError('--replay drives worker threads on shared memory: it does not apply to --store redis');
   const strategies = parseStrategies(str('sync'), scenario, command, storeOf(redisValues));
   // tui --replay: one pane unless --sync asks for more (a schedule rarely fits two strategies).
   if (command === 'tui' && str('replay') !== undefined && str('sync') === undefined) strategies.splice(1);
@@ -157,7 +163,6 @@ export function parse(argv: string[]): Command {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const help = v.help === true;
   return {
     command,
     config,
@@ -166,8 +171,8 @@ export function parse(argv: string[]): Command {
     check: v.check === true,
     trace,
     trials,
-    version: v.version === true,
-    help,
+    version: false,
+    help: false,
     helpTopic: positionals[0] ? command : 'help',
     orderGiven: order !== undefined,
     given: Object.keys(v),
@@ -220,19 +225,6 @@ function num(flag: string, raw: string): number {
   return n;
 }
 
-/** "1ms", "500us", "0.2s", "0" -> microseconds. */
-export function duration(flag: string, raw: string, maxUs = 10_000_000): number {
-  const m = /^(\d+(?:\.\d+)?)(us|µs|ms|s)?$/.exec(raw.trim());
-  const most = maxUs >= 1_000_000 ? `${maxUs / 1_000_000}s` : `${maxUs / 1000}ms`;
-  if (!m) throw new UsageError(`${flag} must be a duration from 0 to ${most}, such as 0, 500us, 1ms or 0.2s (got '${raw}')`);
-  const value = Number(m[1]);
-  const unit = m[2] ?? (value === 0 ? 'us' : undefined);
-  if (!unit) throw new UsageError(`${flag} needs a unit: us, ms or s (got '${raw}')`);
-  const us = Math.round(value * { us: 1, µs: 1, ms: 1000, s: 1_000_000 }[unit]!);
-  if (us > maxUs) throw new UsageError(`${flag} must be from 0 to ${most} (got '${raw}')`);
-  return us;
-}
-
 function dollars(flag: string, raw: string): number {
   const m = /^\$?(\d+)(?:\.(\d{1,2}))?$/.exec(raw.trim());
   if (!m) throw new UsageError(`${flag} must be an amount in dollars such as 100 or 12.50 (got '${raw}')`);
@@ -253,17 +245,8 @@ function range(flag: string, raw: string): [number, number] {
 function crash(raw: string, config: SimConfig): { agent: number; op: number } {
   const m = /^([A-Za-z]+\d*)@(\d+)$/.exec(raw);
   if (!m) throw new UsageError(`--crash must be AGENT@OP, e.g. C@3 or D2@5 (got '${raw}')`);
-  return { agent: agentIndexOf(m[1]!.toUpperCase(), config), op: Number(m[2]) };
-}
-
-function agentIndexOf(name: string, c: SimConfig): number {
-  if (c.scenario === 'race' || c.scenario === 'async') {
-    if (/^[A-Z]$/.test(name)) return name.charCodeAt(0) - 65;
-    const m = /^A(\d+)$/.exec(name);
-    if (m) return Number(m[1]) - 1;
-  } else {
-    const m = /^([DWTC])(\d+)$/.exec(name);
-    if (m) return (m[1] === 'W' ? c.depositors : 0) + Number(m[2]) - 1;
-  }
-  throw new UsageError(`--crash: no agent named ${name} in the ${c.scenario} scenario`);
+  const name = m[1]!.toUpperCase();
+  const agent = agentIndexOf(name, config);
+  if (agent === null) throw new UsageError(`--crash: no agent named ${name} in the ${config.scenario} scenario`);
+  return { agent, op: Number(m[2]) };
 }

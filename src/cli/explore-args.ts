@@ -2,7 +2,7 @@
  * The explore command's flags (and run/tui --replay), kept apart from args.ts: the option specs,
  * the small defaults an exhaustive exploration needs, and their parsing.
  */
-import type { CommandName } from './args.js';
+import type { CommandName } from './options.js';
 import type { SimConfig } from '../sim/model/config.js';
 import { DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS } from '../sim/explore/limits.js';
 

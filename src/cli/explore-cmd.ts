@@ -8,11 +8,11 @@ import { exploreJson, formatExplore, trialsKey, type ExploreView, type Measured 
 import { formatRun, jsonReport } from './report.js';
 import { agentCount } from '../sim/model/config.js';
 import { UnsupportedProgram } from '../sim/explore/agent-program.js';
-import { explore, type OutcomeResult } from '../sim/explore/enumerate.js';
+import { explore, type ExploreResult, type OutcomeResult } from '../sim/explore/enumerate.js';
 import { Machine } from '../sim/explore/machine.js';
 import { checkSchedule, parseSchedule, ScheduleError } from '../sim/explore/schedule.js';
 import { traceSchedule, type Witness } from '../sim/explore/witness.js';
-import { replay, ReplayStuck, sameOutcome, type ReplayPlan } from '../sim/engine/replay.js';
+import { replay, ReplayStuck, sameOutcome, type ReplayPlan, type ReplayResult } from '../sim/engine/replay.js';
 
 export type { ReplayPlan };
 import { runTrials } from '../sim/engine/trials.js';
@@ -50,7 +50,7 @@ export async function exploreCommand(cmd: Command, signal: AbortSignal): Promise
   const progress = process.stderr.isTTY
     ? (states: number, ms: number): void => void process.stderr.write(`\rexploring: ${states.toLocaleString('en-US')} states, ${(ms / 1000).toFixed(1)} s`)
     : undefined;
-  let result;
+  let result: ExploreResult;
   try {
     result = explore(c, { maxPreemptions: cmd.explore.maxPreemptions, maxStates: cmd.explore.maxStates, timeLimitMs: cmd.explore.timeLimitMs, onProgress: progress });
   } catch (error) {
@@ -132,7 +132,7 @@ export async function replayCommand(cmd: Command, signal: AbortSignal): Promise<
   const { config: c, names: agentNames, schedule, complete } = planned[0]!;
   const model = planned[0]!.model?.outcome ?? null;
   const sim = openRun(c);
-  let result: Awaited<ReturnType<typeof replay>>;
+  let result: ReplayResult;
   try {
     result = await replay(sim, schedule, { signal });
   } catch (error) {

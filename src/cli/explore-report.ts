@@ -5,6 +5,7 @@
  */
 import chalk from 'chalk';
 import { describeConfig } from './report.js';
+import { formatCommand } from './format-args.js';
 import type { SimConfig } from '../sim/model/config.js';
 import type { ExploreResult, OutcomeResult } from '../sim/explore/enumerate.js';
 import type { Witness } from '../sim/explore/witness.js';
@@ -45,14 +46,9 @@ export function trialsKey(ok: boolean, balance: number, names: string[]): string
   return `${ok}|${balance}|${names.join(',')}`;
 }
 
-/** The command line that replays a witness on real threads. */
+/** The command line that replays a witness on real threads: every flag that shapes the program (format-args.ts). */
 export function replayCommand(c: SimConfig, names: readonly string[], schedule: readonly number[]): string {
-  const flags = [`--scenario ${c.scenario}`, `--sync ${c.sync}`, `--agents ${c.depositors}`, `--ops ${c.ops}`];
-  if (c.withdrawers) flags.push(`--withdrawers ${c.withdrawers}`);
-  if (c.scenario === 'transfer') flags.push(`--accounts ${c.accounts}`, `--order ${c.order}`);
-  if (c.scenario === 'tellers' || c.sync === 'semaphore') flags.push(`--permits ${c.permits}`);
-  if (c.seed !== 42) flags.push(`--seed ${c.seed}`);
-  return `bank-sim run ${flags.join(' ')} --replay ${schedule.map((a) => names[a]).join(',')}`;
+  return formatCommand(c, { command: 'run', replay: schedule.map((a) => names[a]).join(',') });
 }
 
 function renderWitness(w: Witness): string[] {

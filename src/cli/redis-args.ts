@@ -3,8 +3,10 @@
  * --dispatch, --pause-holder, --join-timeout, --on-deadlock): parsed and checked here, so
  * args.ts only declares them and calls `parseRedisOptions`.
  */
-import { duration, UsageError, type CommandName } from './args.js';
+import type { CommandName } from './options.js';
+import { duration, UsageError } from './values.js';
 import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from '../sim/model/config.js';
+import { agentIndexOf } from './agent-names.js';
 import { parseRedisUrl } from '../sim/stores/redis/url.js';
 import { RedisUrlError } from '../sim/stores/redis/errors.js';
 import type { AgentsOn, Dispatch, OnDeadlock } from '../sim/stores/redis/protocol.js';
@@ -35,6 +37,33 @@ export function storeOf(v: Values): StoreKind {
   if (v.store) return v.store;
   // Options that only make sense on Redis imply it.
   return v['redis-url'] !== undefined || v['agents-on'] === 'processes' || v['agents-on'] === 'remote' || v.dispatch !== undefined ? 'redis' : 'memory';
+}
+
+/** A Redis or process option given, other than the ones that name the default (--store memory, --agents-on threads). */
+function storeOptionGiven(v: Values): string | null {
+  for (const name of REDIS_OPTIONS) {
+    const value = v[name];
+    if (value === undefined || (name === 'store' && value === 'memory') || (name === 'agents-on' && value === 'threads')) continue;
+    return `--${name} ${value}`;
+  }
+  return null;
+}
+
+/**
+ * explore and --replay take no store or process option: the explorer models the programs (the
+ * same steps on every store), and a replay drives worker threads on shared memory. Refused
+ * here, so no such command reaches a runner that would run something else.
+ */
+export function refuseStoreOptions(v: Values, command: CommandName, replay: boolean): void {
+  const given = storeOptionGiven(v);
+  if (given === null) return;
+  const how = 'to watch a witness on real threads, run the replay command explore prints (npx bank-sim run ... --replay A,B,..), without store options';
+  if (command === 'explore') {
+    throw new UsageError(
+      `explore models the programs, not a store: its steps are the same on shared memory and on Redis, so it takes no store or process options (got ${given}); ${how}`,
+    );
+  }
+  if (replay) throw new UsageError(`--replay drives worker threads on shared memory: it takes no store or process options (got ${given}); leave them out`);
 }
 
 /** Processes cannot share a SharedArrayBuffer: the lesson, as an error message. */
@@ -110,14 +139,7 @@ function pauseHolder(raw: string, config: SimConfig): NonNullable<SimConfig['pau
   if (!m) throw new UsageError(`--pause-holder must be AGENT@OP:DURATION, e.g. A@2:300ms (got '${raw}')`);
   const ms = Math.round(duration('--pause-holder', m[3]!) / 1000);
   const name = m[1]!.toUpperCase();
-  let agent = -1;
-  if (config.scenario === 'race') {
-    if (/^[A-Z]$/.test(name)) agent = name.charCodeAt(0) - 65;
-    else if (/^A\d+$/.test(name)) agent = Number(name.slice(1)) - 1;
-  } else {
-    const d = /^([DWTC])(\d+)$/.exec(name);
-    if (d) agent = (d[1] === 'W' ? config.depositors : 0) + Number(d[2]) - 1;
-  }
-  if (agent < 0) throw new UsageError(`--pause-holder: no agent named ${name} in the ${config.scenario} scenario`);
+  const agent = agentIndexOf(name, config);
+  if (agent === null) throw new UsageError(`--pause-holder: no agent named ${name} in the ${config.scenario} scenario`);
   return { agent, op: Number(m[2]), ms };
 }

@@ -3,7 +3,7 @@
  * colours on a terminal; plain when piped or with NO_COLOR), and the JSON report.
  */
 import chalk from 'chalk';
-import type { SimConfig, Strategy } from '../sim/model/config.js';
+import type { SimConfig } from '../sim/model/config.js';
 import type { Report } from '../sim/engine/run.js';
 import type { TrialsResult } from '../sim/engine/trials.js';
 import { money, StoryTeller, type TraceEvent } from '../sim/engine/trace.js';

@@ -13,7 +13,6 @@ const open = promisify(openCallback);
 /** An open trace file: a plain descriptor (a FileHandle could be closed under us by the GC). */
 export type TraceFd = number;
 import type { RunHandle } from '../sim/engine/run.js';
-import type { TraceEvent } from '../sim/engine/trace.js';
 
 /** Why the trace file cannot be used, in words; `path` as the user gave it. */
 export class TracePathError extends Error {

@@ -25,6 +25,17 @@ describe('bank-sim explore / run --replay (built binary)', () => {
     expect(json.violations.map((v: { name: string }) => v.name)).toEqual(['balance']);
   });
 
+  it("a witness's printed replay command carries the program's amounts and replays to the predicted outcome", async () => {
+    const explored = await cli(['explore', '--scenario', 'race', '--sync', 'none', '--agents', '2', '--ops', '1', '--initial', '50', '--amount', '2']);
+    expect(explored.code).toBe(0);
+    const printed = /replay on real threads: (.+)$/m.exec(explored.stdout)?.[1];
+    expect(printed).toBe('npx bank-sim run --scenario race --sync none --initial 50 --amount 2 --replay A,B,B,A');
+    // Run as printed: `npx bank-sim` is this package's bin, dist/cli.js.
+    const args = printed!.split(' ').slice(2);
+    const replayed = JSON.parse((await cli([...args, '--json'])).stdout);
+    expect(replayed).toMatchObject({ balance: 5200, expected: 5400, lostUpdates: 1, replay: { complete: true, matches: true } });
+  });
+
   it('bad replay input exits 2 naming the step, before anything runs', async () => {
     const unknown = await cli(['run', '--replay', 'A,Z']);
     expect(unknown.code).toBe(2);

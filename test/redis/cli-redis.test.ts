@@ -10,7 +10,9 @@ import { useRedisServer } from '../helpers/redis.js';
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const server = useRedisServer();
 const started: ChildProcess[] = [];
-afterAll(() => started.forEach((p) => p.kill('SIGKILL')));
+afterAll(() => {
+  for (const p of started) p.kill('SIGKILL');
+});
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t = performance.now();

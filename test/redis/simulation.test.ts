@@ -82,7 +82,7 @@ describe('other scenarios on Redis', () => {
     const r = await sim({ ...preset('transfer'), sync: 'lock', order: 'global', ops: 10 }).run();
     expect(r.balance).toBe(30_000);
     expect(r.transactions).toBe(40);
-    r.accounts.forEach((a) => expect(a.balance).toBe(a.expected));
+    for (const a of r.accounts) expect(a.balance).toBe(a.expected);
     expect(r.deadlock).toBeNull();
     expect(r.redis!.deadlocks).toBe(0);
     expect(r.ok).toBe(true);

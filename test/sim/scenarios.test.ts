@@ -54,7 +54,7 @@ describe('transfer scenario (two locks per transfer)', () => {
     const cycle = report.deadlock!.cycle;
     expect(cycle.length).toBeGreaterThanOrEqual(2);
     // It is a cycle: each member waits for a lock held by the next one.
-    cycle.forEach((m, i) => expect(m.heldBy).toBe(cycle[(i + 1) % cycle.length]!.agent));
+    for (const [i, m] of cycle.entries()) expect(m.heldBy).toBe(cycle[(i + 1) % cycle.length]!.agent);
     expect(report.deadlock!.text).toMatch(/T\d waits for account \d's lock, held by T\d/);
     expect(report.violations.map((v) => v.name)).toContain('deadlock');
     expect(report.agents.every((a) => a.state === 'done')).toBe(true); // released, not hung
@@ -66,7 +66,7 @@ describe('transfer scenario (two locks per transfer)', () => {
     expect(report.deadlock).toBeNull();
     expect(report.transactions).toBe(80);
     expect(report.balance).toBe(30_000);
-    report.accounts.forEach((a) => expect(a.balance).toBe(a.expected));
+    for (const a of report.accounts) expect(a.balance).toBe(a.expected);
     expect(report.violations).toEqual([]);
   });
 });

@@ -84,7 +84,7 @@ export class AgentProgram {
   /** Puts a fresh generator at `node` by feeding it the results on the way there. */
   private reach(node: ProgramNode): void {
     const path: unknown[] = [];
-    for (let n: ProgramNode | null = node; n && n.parent; n = n.parent) path.push(n.result);
+    for (let n: ProgramNode | null = node; n?.parent; n = n.parent) path.push(n.result);
     path.reverse();
     this.gen = life(this.config, this.txs);
     this.skipPauses(this.gen.next());

@@ -340,7 +340,7 @@ export class Machine {
     const waitsFor = new Map<number, { lock: number; holder: number }>();
     for (let a = 0; a < this.agents; a++) {
       const step = this.nodes[a]!.step;
-      if (!step || step.op !== 'lock' || this.mode(a) !== MODE.RUN || this.config.sync === 'semaphore') continue;
+      if (step?.op !== 'lock' || this.mode(a) !== MODE.RUN || this.config.sync === 'semaphore') continue;
       const h = this.holder(step.lock);
       if (h !== -1 && h !== a) waitsFor.set(a, { lock: step.lock, holder: h });
     }

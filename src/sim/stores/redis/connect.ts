@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import { RedisConnectionLostError, RedisUnreachableError, RedisUrlError } from './errors.js';
+import { RedisConnectionLostError, RedisUnreachableError } from './errors.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 
