@@ -56,3 +56,27 @@ describe('bank-sim explore / run --replay (built binary)', () => {
     expect(stdout).toMatch(/PARTIAL: stopped at the state limit/);
   });
 });
+
+describe('every witness explore prints replays on real threads, exactly as printed', () => {
+  // Programs of two and three transactions per agent with drawn amounts: the schedules reach the
+  // later transactions, whose inputs the threads and the model must draw alike.
+  it.each([
+    ['race', '--scenario race --sync none --agents 2 --ops 2 --amount 1-9'],
+    ['transfer (deadlocks)', '--scenario transfer --sync mutex --order naive --agents 2 --ops 2 --accounts 3'],
+    ['race, 3 transactions each', '--scenario race --sync none --agents 2 --ops 3'],
+  ])('%s', async (_, args) => {
+    const explored = await cli(['explore', ...args.split(' '), '--json']);
+    expect(explored.code).toBe(0);
+    const forbidden = (JSON.parse(explored.stdout).outcomes as { verdict: string; witness: { replay: string } }[]).filter((o) => o.verdict === 'forbidden');
+    expect(forbidden.length).toBeGreaterThan(0);
+    const results = await Promise.all(
+      forbidden.map(async (o) => {
+        const [npx, bin, ...rest] = o.witness.replay.split(' ');
+        expect(`${npx} ${bin}`).toBe('npx bank-sim');
+        const { stdout } = await cli([...rest, '--json']);
+        return { command: o.witness.replay, matches: JSON.parse(stdout).replay.matches };
+      }),
+    );
+    expect(results.filter((r) => r.matches !== true)).toEqual([]);
+  });
+});
