@@ -66,6 +66,8 @@ export interface Reading {
   lockHolders: (number | null)[];
   agents: AgentReading[];
   windowUs: number;
+  /** Jobs applied twice, or applied without having been dispatched (stores that can redeliver). */
+  anomalies?: { job: string; reason: string }[];
 }
 
 export interface AgentSnapshot extends AgentReading {
@@ -382,7 +384,7 @@ export class Run<Facts = unknown> implements RunHandle<Facts> {
     const r = this.backend.read();
     const h = this.history;
     const crashed = [...this.backend.crashed];
-    const outcome: Outcome = { accounts: r.accounts, minBalance: r.minBalance, servingMax: r.servingMax, deadlock: h.first, crashed };
+    const outcome: Outcome = { accounts: r.accounts, minBalance: r.minBalance, servingMax: r.servingMax, deadlock: h.first, crashed, anomalies: r.anomalies };
     const verdict = judge(c, outcome);
     const agents = r.agents.map((a, i): AgentSnapshot => ({ name: this.names[i]!, role: this.roles[i]!, ...a }));
     const elapsedMs = this.clock.elapsedMs;

@@ -47,9 +47,11 @@ export interface Outcome {
   servingMax: number;
   deadlock: DeadlockInfo | null;
   crashed: { agent: string; message: string }[];
+  /** Transactions applied twice, or applied without having been dispatched (see ledger.ts). */
+  anomalies?: readonly { job: string; reason: string }[];
 }
 
-export const INVARIANTS = ['balance', 'overdraft', 'tellers', 'deadlock', 'agents'] as const;
+export const INVARIANTS = ['balance', 'overdraft', 'tellers', 'deadlock', 'agents', 'once'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
 /** What each invariant promises, in words (help, reports). */
@@ -59,15 +61,16 @@ export const PROMISE: Record<Invariant, string> = {
   tellers: 'never more customers served at once than there are windows',
   deadlock: 'no set of agents waits on each other for ever',
   agents: 'every agent finishes (none crashes)',
+  once: 'every transaction dispatched is applied at most once, and nothing else is applied',
 };
 
 /** The invariants each scenario declares. */
 export const SCENARIO_INVARIANTS: Record<ScenarioName, readonly Invariant[]> = {
-  race: ['balance', 'deadlock', 'agents'],
-  async: ['balance', 'deadlock', 'agents'],
-  condition: ['balance', 'overdraft', 'deadlock', 'agents'],
-  tellers: ['balance', 'tellers', 'deadlock', 'agents'],
-  transfer: ['balance', 'deadlock', 'agents'],
+  race: ['balance', 'deadlock', 'agents', 'once'],
+  async: ['balance', 'deadlock', 'agents', 'once'],
+  condition: ['balance', 'overdraft', 'deadlock', 'agents', 'once'],
+  tellers: ['balance', 'tellers', 'deadlock', 'agents', 'once'],
+  transfer: ['balance', 'deadlock', 'agents', 'once'],
 };
 
 export interface Violation {
@@ -126,6 +129,9 @@ export function judge(c: SimConfig, o: Outcome): Verdict {
         break;
       case 'agents':
         for (const x of o.crashed) violations.push({ name, reason: `${x.agent} crashed: ${x.message}` });
+        break;
+      case 'once':
+        for (const x of o.anomalies ?? []) violations.push({ name, reason: x.reason });
         break;
     }
   }
