@@ -10,13 +10,13 @@ const names = ['T1', 'T2'];
 /** What a store would record had it applied each job `times(job)` times. */
 function applied(times: (job: string) => number): Map<string, Applied> {
   const out = new Map<string, Applied>();
-  transactionsOf(config).forEach((txs, agent) =>
+  transactionsOf(config).forEach((txs, agent) => {
     txs.forEach((tx, i) => {
       const job = jobId(agent, i + 1);
       const n = times(job);
       out.set(job, { count: n, accounts: new Map(intendedMoves(tx).map(([a, cents]) => [a, { count: n, cents: cents * n }])) });
-    }),
-  );
+    });
+  });
   return out;
 }
 
