@@ -25,8 +25,10 @@ export interface AccountSnapshot {
   lostUpdates: number;
   /** Writes that overwrote a commit they never read. */
   staleWrites: number;
-  /** Writes refused because their fencing token was older than one already accepted. */
+  /** Writes refused because their fencing token was older than the newest the account had seen. */
   fencedRejects: number;
+  /** Reads refused for the same reason (a newer holder had already read or written). */
+  fencedReadRejects: number;
 }
 
 export interface RunSnapshot {
@@ -36,6 +38,7 @@ export interface RunSnapshot {
   lostUpdates: number;
   staleWrites: number;
   fencedRejects: number;
+  fencedReadRejects: number;
   /** EXECs aborted because a WATCHed key changed. */
   aborts: number;
   /** Withdrawals refused by a floor (never overdraw). */
@@ -96,7 +99,7 @@ export class RedisRun {
       if (!Number.isSafeInteger(cents)) throw new RangeError(`balance ${cents} is not integer cents`);
       multi.set(k.account(i), String(cents), { PX: ttl });
       multi.del(k.meta(i));
-      multi.hSet(k.meta(i), { c: 0, r: 0, e: cents, s: 0, x: 0, f: -1, a: -1 });
+      multi.hSet(k.meta(i), { c: 0, r: 0, e: cents, s: 0, x: 0, xr: 0, f: -1, a: -1 });
       multi.pExpire(k.meta(i), ttl);
     });
     multi.del([k.stats, k.permits, k.waiters]);
@@ -143,6 +146,7 @@ export class RedisRun {
         lostUpdates: commits - reflected,
         staleWrites: int(meta.s),
         fencedRejects: int(meta.x),
+        fencedReadRejects: int(meta.xr),
       });
     }
     const [stats, serving, permitsFree, waits] = replies.slice(3 * accounts) as [Record<string, string> | null, unknown, unknown, Record<string, string> | null];
@@ -154,6 +158,7 @@ export class RedisRun {
       lostUpdates: sum((a) => a.lostUpdates),
       staleWrites: sum((a) => a.staleWrites),
       fencedRejects: sum((a) => a.fencedRejects),
+      fencedReadRejects: sum((a) => a.fencedReadRejects),
       aborts: int(stats?.aborts),
       denied: int(stats?.denied),
       lockLost: int(stats?.lockLost),

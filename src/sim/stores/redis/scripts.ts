@@ -6,7 +6,8 @@
  * script: its read and its write are two scripts with the window between them.
  *
  * Meta hash fields (see RunKeys.meta): c commits, r updates reflected in the balance,
- * e expected cents, s stale writes, x fenced rejects, f last accepted fencing token, a last writer.
+ * e expected cents, s stale writes, x fenced write rejects, xr fenced read rejects, f newest fencing
+ * token seen by a read or an accepted write, a last writer.
  * Lost updates of an account = c - r at any moment.
  */
 import { createHash } from 'node:crypto';
@@ -35,8 +36,29 @@ export class Script {
 
 const num = (expr: string) => `tonumber(${expr} or '0')`;
 
-/** KEYS acct, meta → {balance, reflected, commits}. A plain read: no lock, no version check. */
-export const READ = new Script('read', `return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}}`);
+/**
+ * KEYS acct, meta; ARGV fenceToken (-1: none), keyTtlMs → {balance, reflected, commits, refused}.
+ * Without a token: a plain read. With one (`fenced`), the read is an access under the lock like
+ * a write: a token older than the newest this account has seen is refused (refused = 1, counted
+ * in xr), and a newer one becomes the newest (f). Fencing only writes is not enough: a new holder
+ * that has only *read* so far would leave f at the stale holder's token, the stale write would be
+ * accepted, and the new holder's write (computed from its read) would then erase it.
+ */
+export const READ = new Script(
+  'read',
+  `local token = tonumber(ARGV[1])
+local refused = 0
+if token >= 0 then
+  if token < ${num("redis.call('HGET', KEYS[2], 'f')")} then
+    refused = 1
+    redis.call('HINCRBY', KEYS[2], 'xr', 1)
+  else
+    redis.call('HSET', KEYS[2], 'f', token)
+  end
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}, refused}`,
+);
 
 // Records one committed update of `value` over a read that saw (seenValue, seenR): the new
 // balance reflects seenR + 1 updates; whatever else was reflected is now lost.

@@ -13,8 +13,9 @@
  *              on a wake list an unlock pushes to, bounded by the lock's remaining TTL (no
  *              polling loop), and are recorded in lockWaits meanwhile (the wait-for graph)
  *   unlock     compare-and-delete script (an expired holder releases nothing: counted lockLost)
- *   fenced     lock also takes a fencing token (INCR, same script); writes carry the newest
- *              token the agent holds and the write script rejects older ones than it accepted
+ *   fenced     lock also takes a fencing token (INCR, same script); every access under the lock,
+ *              reads included, carries the newest token the agent holds, and the store refuses
+ *              a token older than the newest it has seen on that account (a read or a write)
  *   acquire    counting semaphore = a list of K permits: BLPOP takes one, release RPUSHes it
  *              back (simple and blocking; a holder that dies keeps its permit: no lease)
  *   wait       condition wait: one script registers the agent as a waiter and releases lock 0,
@@ -90,6 +91,8 @@ export class RedisStore {
   readonly #watching = new Set<number>();
   readonly #held = new Map<number, Held>();
   #lost: Error | undefined;
+  /** Reads refused by fencing (`fenced`: a newer holder had already accessed the account). */
+  readsRefused = 0;
   /** Waits that blocked (a lock held elsewhere, no teller permit free, funds short) and the time they took, counted as the thread store counts them. */
   readonly waits = { count: 0, us: 0 };
   /** The step in flight, if any (see perform). */
@@ -294,8 +297,12 @@ export class RedisStore {
       await this.#client.watch(k.account(account));
       this.#watching.add(account);
     }
-    const [value, r, c] = (await READ.run(this.#client, [k.account(account), k.meta(account)], [])) as [number, number, number];
+    // With `fenced`, the read carries the newest token this agent holds (see READ): a refused read
+    // is remembered only for the report; the write that follows carries the same, older token
+    // and is refused by the store, so the program retries the whole transaction.
+    const [value, r, c, refused] = (await READ.run(this.#client, [k.account(account), k.meta(account)], [this.#fenceToken(), k.ttlMs])) as [number, number, number, number];
     this.#seen.set(account, { r, c });
+    if (refused === 1) this.readsRefused++;
     return { value, version: r };
   }
 
