@@ -17,7 +17,7 @@ import { ACT } from '../../engine/trace.js';
 import { connectRedis, disconnect, type RedisConn } from './connect.js';
 import { RedisLayerError } from './errors.js';
 import type { RunKeys } from './keys.js';
-import { CTRL, FLUSH_MS, GROUP, type AgentEnd, type EventTuple, type Job, type Joined, type RunSpec } from './protocol.js';
+import { CTRL, FLUSH_MS, GROUP, jobId, type AgentEnd, type EventTuple, type Job, type Joined, type RunSpec } from './protocol.js';
 import { RedisStore } from './store.js';
 
 /** Thrown at --crash: the agent dies where it stands, holding what it holds. */
@@ -162,6 +162,8 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
       addVia: c.sync === 'lua' ? 'script' : 'incrby',
       moveVia: c.sync === 'watch' ? 'watch' : 'script',
       wakeOnDeposit: c.scenario === 'condition',
+      // The safe strategies apply a job at most once; `none` only records what it applied.
+      dedupe: c.sync !== 'none',
       // A lock wait outlasts the lease of the lock it waits for (--lock-ttl goes up to 10 s): a
       // holder that never lets go (a deadlock, a crash) is undone by its TTL, not by a timeout.
       blockTimeoutMs: Math.max(10_000, spec.lockTtlMs + 5000),
@@ -186,8 +188,9 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
     }, FLUSH_MS);
     const end: AgentEnd = { agent: me, ok: true };
     try {
-      const run = async (tx: Tx, op: number): Promise<void> => {
+      const run = async (tx: Tx, op: number, id: string): Promise<void> => {
         if (flushError) throw flushError;
+        store!.job = id;
         host.crashPending = c.crashAt && c.crashAt.agent === me && c.crashAt.op === op ? op : 0;
         host.stallPending = c.pauseAt && c.pauseAt.agent === me && c.pauseAt.op === op ? c.pauseAt.ms : 0;
         await interpret(transaction(c.sync, c.order, tx), store!, host);
@@ -232,12 +235,18 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
 }
 
 /** The agent's own transactions, drawn from its seeded generator (the same inputs as on threads). */
-async function ownTransactions(spec: RunSpec, me: number, host: RedisHost, role: ReturnType<typeof rolesOf>[number], run: (tx: Tx, op: number) => Promise<void>): Promise<void> {
+async function ownTransactions(
+  spec: RunSpec,
+  me: number,
+  host: RedisHost,
+  role: ReturnType<typeof rolesOf>[number],
+  run: (tx: Tx, op: number, id: string) => Promise<void>,
+): Promise<void> {
   const c = spec.config;
   const next = rng(agentSeed(c.seed, me));
   const every = role === 'withdrawer' ? c.withdrawEveryUs : c.depositEveryUs;
   for (let op = 1; op <= c.ops; op++) {
-    await run(drawTx(role, next, c), op);
+    await run(drawTx(role, next, c), op, jobId(me, op));
     if (op < c.ops) {
       const us = between(next, Math.floor(every / 2), every) * c.timeScale;
       if (us > 0) await sleep(us / 1000);
@@ -251,7 +260,7 @@ async function ownTransactions(spec: RunSpec, me: number, host: RedisHost, role:
  * left pending by a silent (dead) agent for claimIdleMs is claimed (XAUTOCLAIM) and run again.
  * The coordinator sets control c = stopping once every transaction is acknowledged.
  */
-async function fromQueue(ctl: RedisConn, keys: RunKeys, spec: RunSpec, me: number, host: RedisHost, run: (tx: Tx, op: number) => Promise<void>): Promise<void> {
+async function fromQueue(ctl: RedisConn, keys: RunKeys, spec: RunSpec, me: number, host: RedisHost, run: (tx: Tx, op: number, id: string) => Promise<void>): Promise<void> {
   const consumer = `agent-${me}`;
   let op = 0;
   for (;;) {
@@ -266,7 +275,7 @@ async function fromQueue(ctl: RedisConn, keys: RunKeys, spec: RunSpec, me: numbe
     }
     if (!entry) continue;
     const job = JSON.parse(entry.message.job!) as Job;
-    await run(job.tx, ++op);
+    await run(job.tx, ++op, jobId(job.origin, job.op));
     await ctl.xAck(keys.jobs, GROUP, entry.id);
   }
 }

@@ -70,6 +70,16 @@ export interface Job {
   op: number;
 }
 
+/**
+ * The id of a transaction: the agent whose inputs drew it and its number there ('2:17' is agent
+ * 2's 17th). The same in both dispatches (a queued Job keeps its origin and op), so the
+ * coordinator's ledger of what it dispatched and the store's ledger of what was applied
+ * (RedisRun.appliedJobs) name jobs alike.
+ */
+export function jobId(origin: number, op: number): string {
+  return `${origin}:${op}`;
+}
+
 /** One trace event as published: [timeUs, agent, action, value, aux, aux2, aux3]. */
 export type EventTuple = [number, number, number, number, number, number, number];
 

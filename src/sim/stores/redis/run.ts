@@ -5,6 +5,7 @@
  */
 import { connectRedis, disconnect, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
 import type { RunKeys } from './keys.js';
+import { beat, coordinatorAlive, renewLeases, type Renewal } from './lease.js';
 import { lockHolder } from './protocol.js';
 
 export interface RunInit {
@@ -54,6 +55,16 @@ export interface RunSnapshot {
   lockHolders: (number | null)[];
   /** Agents blocked on a lock right now: agent -> lock index (the lock script's record). */
   lockWaits: Map<number, number>;
+}
+
+/** What the applied ledger says about one job (see RedisStore.job). */
+export interface AppliedJob {
+  /** Most times any of its updates was applied: 1 exactly once, > 1 applied twice (or more). */
+  count: number;
+  /** Cents it moved per application (a deposit's or withdrawal's amount, a transfer's amount). */
+  amount: number;
+  /** Per account it updated: times applied, and the signed cents all those applications moved. */
+  accounts: Map<number, { count: number; cents: number }>;
 }
 
 export interface StoredEvent<T = unknown> {
@@ -172,7 +183,38 @@ export class RedisRun {
 
   /** Appends an event (any JSON value) to the run's stream. */
   async publish(event: unknown): Promise<string> {
-    return this.#do(() => this.#client.xAdd(this.keys.events, '*', { e: JSON.stringify(event) }));
+    const [id] = await this.#do(() =>
+      this.#client
+        .multi()
+        .xAdd(this.keys.events, '*', { e: JSON.stringify(event) })
+        .pExpire(this.keys.events, this.keys.ttlMs)
+        .exec(),
+    );
+    return String(id);
+  }
+
+  /**
+   * The applied ledger: job id -> how many times it was applied and what it moved. Compare it
+   * with what was dispatched: a job missing was never applied, count > 1 was applied twice.
+   */
+  async appliedJobs(): Promise<Map<string, AppliedJob>> {
+    const k = this.keys;
+    const [counts, cents] = await this.#do(() => this.#client.multi().hGetAll(k.applied).hGetAll(k.appliedCents).exec());
+    return groupApplied(toFields(counts), toFields(cents));
+  }
+
+  /** Re-PEXPIREs every key of the run (see lease.ts); call it every keys.ttlMs / 3 or so. */
+  async renewLeases(): Promise<Renewal> {
+    return this.#do(() => renewLeases(this.#client, this.keys));
+  }
+
+  /** The coordinator's heartbeat: call it every HEARTBEAT_EVERY_MS (500 ms). */
+  async beat(ttlMs?: number): Promise<void> {
+    await this.#do(() => beat(this.#client, this.keys, ttlMs));
+  }
+
+  async coordinatorAlive(): Promise<boolean> {
+    return this.#do(() => coordinatorAlive(this.#client, this.keys));
   }
 
   /** Events after stream id `after` (exclusive; default: from the start), oldest first. */
@@ -199,4 +241,35 @@ export class RedisRun {
   close(): void {
     disconnect(this.#client);
   }
+}
+
+/** A HGETALL reply as string fields (anything else: none). */
+function toFields(reply: unknown): Map<string, string> {
+  const fields = new Map<string, string>();
+  if (reply && typeof reply === 'object') for (const [f, v] of Object.entries(reply)) fields.set(f, String(v));
+  return fields;
+}
+
+/** Groups the ledger's JOB@ACCOUNT fields by job. */
+export function groupApplied(counts: Map<string, string>, cents: Map<string, string>): Map<string, AppliedJob> {
+  const jobs = new Map<string, AppliedJob>();
+  for (const [field, n] of counts) {
+    const at = field.lastIndexOf('@');
+    const id = field.slice(0, at);
+    const account = Number(field.slice(at + 1));
+    let job = jobs.get(id);
+    if (!job) jobs.set(id, (job = { count: 0, amount: 0, accounts: new Map() }));
+    job.accounts.set(account, { count: int(n), cents: int(cents.get(field)) });
+  }
+  for (const job of jobs.values()) {
+    let applications = 0;
+    let moved = 0;
+    for (const a of job.accounts.values()) {
+      job.count = Math.max(job.count, a.count);
+      applications += a.count;
+      moved += Math.abs(a.cents);
+    }
+    job.amount = applications > 0 ? Math.round(moved / applications) : 0;
+  }
+  return jobs;
 }
