@@ -183,7 +183,9 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
     timer = setInterval(() => {
       flushing ??= host
         .flush()
-        .catch((error: unknown) => void (flushError = error))
+        .catch((error: unknown) => {
+          flushError = error;
+        })
         .finally(() => (flushing = null));
     }, FLUSH_MS);
     const end: AgentEnd = { agent: me, ok: true };

@@ -257,8 +257,8 @@ export function groupApplied(counts: Map<string, string>, cents: Map<string, str
     const at = field.lastIndexOf('@');
     const id = field.slice(0, at);
     const account = Number(field.slice(at + 1));
-    let job = jobs.get(id);
-    if (!job) jobs.set(id, (job = { count: 0, amount: 0, accounts: new Map() }));
+    const job = jobs.get(id) ?? { count: 0, amount: 0, accounts: new Map() };
+    jobs.set(id, job);
     job.accounts.set(account, { count: int(n), cents: int(cents.get(field)) });
   }
   for (const job of jobs.values()) {
