@@ -121,7 +121,7 @@ export class RedisHost implements Host {
     this.figures.beat++;
     if (this.waits) Object.assign(this.figures, { lockWaits: this.waits.count, waitUs: this.waits.us });
     const multi = this.ctl.multi();
-    if (batch.length) multi.xAdd(this.keys.events, '*', { b: JSON.stringify(batch) });
+    if (batch.length) multi.xAdd(this.keys.events, '*', { b: JSON.stringify(batch) }).pExpire(this.keys.events, this.keys.ttlMs);
     multi.hSet(this.keys.agent(this.me), { state: this.state, ...this.figures });
     multi.pExpire(this.keys.agent(this.me), this.keys.ttlMs);
     multi.hGetAll(this.keys.control);
