@@ -7,7 +7,7 @@ import { duration, UsageError, type CommandName } from './args.js';
 import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from '../sim/model/config.js';
 import { parseRedisUrl } from '../sim/stores/redis/url.js';
 import { RedisUrlError } from '../sim/stores/redis/errors.js';
-import type { AgentsOn, Dispatch, OnDeadlock } from '../sim/stores/redis/protocol.js';
+import { REDIS_URL_ENV, type AgentsOn, type Dispatch, type OnDeadlock } from '../sim/stores/redis/protocol.js';
 import { DEFAULT_KEY_TTL_MS } from '../sim/stores/redis/keys.js';
 
 /** The shortest and longest --key-ttl (renewals every third of it must stay far apart). */
@@ -70,8 +70,12 @@ export function refuseSharedAcrossProcesses(v: Values, sync: string | undefined)
  * Checks the Redis options against the command and fills config.store, config.pauseAt and the
  * transfer lock order (global on Redis unless given). Returns null for a shared-memory command.
  */
-export function parseRedisOptions(v: Values, command: CommandName, config: SimConfig, orderGiven: boolean): RedisCommandOptions | null {
-  const store = storeOf(v);
+export function parseRedisOptions(given: Values, command: CommandName, config: SimConfig, orderGiven: boolean, env: NodeJS.ProcessEnv = process.env): RedisCommandOptions | null {
+  // BANK_SIM_REDIS_URL stands in for an absent --redis-url (a URL with a password then stays out
+  // of argv, where `ps` shows it). It does not by itself move a command to Redis.
+  const fromEnv = env[REDIS_URL_ENV] || undefined;
+  const store = storeOf(given);
+  const v: Values = given['redis-url'] === undefined && fromEnv !== undefined && (store === 'redis' || command === 'agent') ? { ...given, 'redis-url': fromEnv } : given;
   const agentsOn = (v['agents-on'] ?? 'threads') as AgentsOn;
   if (!(AGENTS_ON as readonly string[]).includes(agentsOn)) throw new UsageError(`--agents-on must be one of ${AGENTS_ON.join(', ')} (got '${agentsOn}')`);
   const dispatch = (v.dispatch ?? 'agents') as Dispatch;
@@ -80,7 +84,7 @@ export function parseRedisOptions(v: Values, command: CommandName, config: SimCo
   if (!(ON_DEADLOCK as readonly string[]).includes(onDeadlock)) throw new UsageError(`--on-deadlock must be one of ${ON_DEADLOCK.join(', ')} (got '${onDeadlock}')`);
   if (v['pause-holder'] !== undefined) config.pauseAt = pauseHolder(v['pause-holder'], config);
   if (command === 'agent') {
-    if (v['redis-url'] === undefined) throw new UsageError('bank-sim agent needs --redis-url URL: the server its coordinator uses');
+    if (v['redis-url'] === undefined) throw new UsageError(`bank-sim agent needs --redis-url URL (or ${REDIS_URL_ENV}): the server its coordinator uses`);
     checkUrl(v['redis-url']);
     return { url: v['redis-url'], lockTtlMs: 5000, keyTtlMs: DEFAULT_KEY_TTL_MS, agentsOn: 'remote', dispatch: 'agents', joinTimeoutMs: 0, onDeadlock };
   }
@@ -94,7 +98,9 @@ export function parseRedisOptions(v: Values, command: CommandName, config: SimCo
   if (config.scenario === 'transfer' && !orderGiven) config.order = 'global'; // Redis locks: taken in one global order
   if (v['redis-url'] !== undefined) checkUrl(v['redis-url']);
   if (agentsOn === 'remote' && v['redis-url'] === undefined) {
-    throw new UsageError('--agents-on remote needs --redis-url URL: agents on other hosts must reach the same server (a private one listens on loopback only)');
+    throw new UsageError(
+      `--agents-on remote needs --redis-url URL (or ${REDIS_URL_ENV}): agents on other hosts must reach the same server (a private one listens on loopback only)`,
+    );
   }
   if (command === 'trials' && agentsOn !== 'threads') throw new UsageError("'trials' on Redis runs its agents as threads (async tasks): leave out --agents-on");
   const lockTtlMs = v['lock-ttl'] !== undefined ? Math.max(1, Math.round(duration('--lock-ttl', v['lock-ttl']) / 1000)) : 5000;

@@ -50,6 +50,8 @@ function makeClient(url: string, connectTimeout: number, name: string | undefine
     ...(name ? { name } : {}),
     // Fail fast instead of queueing commands while offline or reconnecting forever.
     disableOfflineQueue: true,
+    // Off: it looks the URL's host up in DNS as written, and '[::1]' (an IPv6 literal) is no host name.
+    maintNotifications: 'disabled',
     socket: { connectTimeout, reconnectStrategy: false },
   });
 }

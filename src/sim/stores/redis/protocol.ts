@@ -25,6 +25,9 @@ import type { SimConfig } from '../../model/config.js';
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../model/programs.js';
 
+/** The environment variable that carries the Redis URL to agent processes and every command (not argv: `ps` shows argv). */
+export const REDIS_URL_ENV = 'BANK_SIM_REDIS_URL';
+
 export type AgentsOn = 'threads' | 'processes' | 'remote';
 export type Dispatch = 'agents' | 'queue';
 /** What the coordinator does about a deadlock: give the run up (as on shared memory), or let the lock TTL break it. */
