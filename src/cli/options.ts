@@ -82,6 +82,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'store', type: 'string', arg: 'S', help: 'memory (SharedArrayBuffer, default) | redis', commands: SIMULATING },
   { name: 'redis-url', type: 'string', arg: 'URL', help: 'redis://[user:pass@]host[:port][/db] (default: a private redis-server)', commands: [...SIMULATING, 'agent'] },
   { name: 'lock-ttl', type: 'string', arg: 'DUR', help: 'lease of a Redis lock (lock, fenced), e.g. 100ms (default 5s)', commands: SIMULATING },
+  {
+    name: 'key-ttl',
+    type: 'string',
+    arg: 'DUR',
+    help: "lease of a Redis run's keys, renewed while it runs (default 15m, at least 1s)",
+    commands: SIMULATING,
+  },
   { name: 'agents-on', type: 'string', arg: 'WHERE', help: 'threads (default) | processes (one OS process each) | remote (bank-sim agent)', commands: SIMULATING },
   { name: 'dispatch', type: 'string', arg: 'MODE', help: 'agents (each runs its own, default) | queue (a Redis stream, consumer group)', commands: ['tui', 'run', 'compare'] },
   { name: 'pause-holder', type: 'string', arg: 'AGENT@OP:DUR', help: 'that agent stalls in its OP-th transaction after its read (Redis)', commands: ['tui', 'run', 'compare'] },

@@ -1,5 +1,5 @@
 /**
- * The Redis options of the command line (--store, --redis-url, --lock-ttl, --agents-on,
+ * The Redis options of the command line (--store, --redis-url, --lock-ttl, --key-ttl, --agents-on,
  * --dispatch, --pause-holder, --join-timeout, --on-deadlock): parsed and checked here, so
  * args.ts only declares them and calls `parseRedisOptions`.
  */
@@ -9,10 +9,15 @@ import { STRATEGIES, type SimConfig, type StoreKind, type Strategy } from '../si
 import { agentIndexOf } from './agent-names.js';
 import { parseRedisUrl } from '../sim/stores/redis/url.js';
 import { RedisUrlError } from '../sim/stores/redis/errors.js';
-import type { AgentsOn, Dispatch, OnDeadlock } from '../sim/stores/redis/protocol.js';
+import { REDIS_URL_ENV, type AgentsOn, type Dispatch, type OnDeadlock } from '../sim/stores/redis/protocol.js';
+import { DEFAULT_KEY_TTL_MS } from '../sim/stores/redis/keys.js';
+
+/** The shortest and longest --key-ttl (renewals every third of it must stay far apart). */
+const MIN_KEY_TTL_MS = 1000;
+const MAX_KEY_TTL_MS = 24 * 3_600_000;
 
 /** The Redis options (declared in the option table, src/options.ts). */
-const REDIS_OPTIONS = ['store', 'redis-url', 'lock-ttl', 'agents-on', 'dispatch', 'pause-holder', 'join-timeout', 'on-deadlock'] as const;
+const REDIS_OPTIONS = ['store', 'redis-url', 'lock-ttl', 'key-ttl', 'agents-on', 'dispatch', 'pause-holder', 'join-timeout', 'on-deadlock'] as const;
 
 const AGENTS_ON = ['threads', 'processes', 'remote'] as const;
 const DISPATCH = ['agents', 'queue'] as const;
@@ -23,6 +28,8 @@ export interface RedisCommandOptions {
   /** null: start a private redis-server. */
   url: string | null;
   lockTtlMs: number;
+  /** --key-ttl: the lease of every key of the run (renewed by the coordinator while it runs). */
+  keyTtlMs: number;
   agentsOn: AgentsOn;
   dispatch: Dispatch;
   joinTimeoutMs: number;
@@ -92,8 +99,12 @@ export function refuseSharedAcrossProcesses(v: Values, sync: string | undefined)
  * Checks the Redis options against the command and fills config.store, config.pauseAt and the
  * transfer lock order (global on Redis unless given). Returns null for a shared-memory command.
  */
-export function parseRedisOptions(v: Values, command: CommandName, config: SimConfig, orderGiven: boolean): RedisCommandOptions | null {
-  const store = storeOf(v);
+export function parseRedisOptions(given: Values, command: CommandName, config: SimConfig, orderGiven: boolean, env: NodeJS.ProcessEnv = process.env): RedisCommandOptions | null {
+  // BANK_SIM_REDIS_URL stands in for an absent --redis-url (a URL with a password then stays out
+  // of argv, where `ps` shows it). It does not by itself move a command to Redis.
+  const fromEnv = env[REDIS_URL_ENV] || undefined;
+  const store = storeOf(given);
+  const v: Values = given['redis-url'] === undefined && fromEnv !== undefined && (store === 'redis' || command === 'agent') ? { ...given, 'redis-url': fromEnv } : given;
   const agentsOn = (v['agents-on'] ?? 'threads') as AgentsOn;
   if (!(AGENTS_ON as readonly string[]).includes(agentsOn)) throw new UsageError(`--agents-on must be one of ${AGENTS_ON.join(', ')} (got '${agentsOn}')`);
   const dispatch = (v.dispatch ?? 'agents') as Dispatch;
@@ -102,12 +113,12 @@ export function parseRedisOptions(v: Values, command: CommandName, config: SimCo
   if (!(ON_DEADLOCK as readonly string[]).includes(onDeadlock)) throw new UsageError(`--on-deadlock must be one of ${ON_DEADLOCK.join(', ')} (got '${onDeadlock}')`);
   if (v['pause-holder'] !== undefined) config.pauseAt = pauseHolder(v['pause-holder'], config);
   if (command === 'agent') {
-    if (v['redis-url'] === undefined) throw new UsageError('bank-sim agent needs --redis-url URL: the server its coordinator uses');
+    if (v['redis-url'] === undefined) throw new UsageError(`bank-sim agent needs --redis-url URL (or ${REDIS_URL_ENV}): the server its coordinator uses`);
     checkUrl(v['redis-url']);
-    return { url: v['redis-url'], lockTtlMs: 5000, agentsOn: 'remote', dispatch: 'agents', joinTimeoutMs: 0, onDeadlock };
+    return { url: v['redis-url'], lockTtlMs: 5000, keyTtlMs: DEFAULT_KEY_TTL_MS, agentsOn: 'remote', dispatch: 'agents', joinTimeoutMs: 0, onDeadlock };
   }
   if (store === 'memory') {
-    for (const flag of ['lock-ttl', 'join-timeout', 'on-deadlock'] as const) {
+    for (const flag of ['lock-ttl', 'key-ttl', 'join-timeout', 'on-deadlock'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to runs on Redis: add --store redis`);
     }
     return null;
@@ -116,13 +127,16 @@ export function parseRedisOptions(v: Values, command: CommandName, config: SimCo
   if (config.scenario === 'transfer' && !orderGiven) config.order = 'global'; // Redis locks: taken in one global order
   if (v['redis-url'] !== undefined) checkUrl(v['redis-url']);
   if (agentsOn === 'remote' && v['redis-url'] === undefined) {
-    throw new UsageError('--agents-on remote needs --redis-url URL: agents on other hosts must reach the same server (a private one listens on loopback only)');
+    throw new UsageError(
+      `--agents-on remote needs --redis-url URL (or ${REDIS_URL_ENV}): agents on other hosts must reach the same server (a private one listens on loopback only)`,
+    );
   }
   if (command === 'trials' && agentsOn !== 'threads') throw new UsageError("'trials' on Redis runs its agents as threads (async tasks): leave out --agents-on");
   const lockTtlMs = v['lock-ttl'] !== undefined ? Math.max(1, Math.round(duration('--lock-ttl', v['lock-ttl']) / 1000)) : 5000;
   const joinTimeoutMs = v['join-timeout'] !== undefined ? Math.round(duration('--join-timeout', v['join-timeout']) / 1000) : 10_000;
   if (joinTimeoutMs < 100) throw new UsageError(`--join-timeout must be at least 100ms (got '${v['join-timeout']}')`);
-  return { url: v['redis-url'] ?? null, lockTtlMs, agentsOn, dispatch, joinTimeoutMs, onDeadlock };
+  const keyTtlMs = v['key-ttl'] !== undefined ? leaseMs('--key-ttl', v['key-ttl']) : DEFAULT_KEY_TTL_MS;
+  return { url: v['redis-url'] ?? null, lockTtlMs, keyTtlMs, agentsOn, dispatch, joinTimeoutMs, onDeadlock };
 }
 
 function checkUrl(raw: string): void {
@@ -142,4 +156,15 @@ function pauseHolder(raw: string, config: SimConfig): NonNullable<SimConfig['pau
   const agent = agentIndexOf(name, config);
   if (agent === null) throw new UsageError(`--pause-holder: no agent named ${name} in the ${config.scenario} scenario`);
   return { agent, op: Number(m[2]), ms };
+}
+
+const LEASE_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A lease such as 1s, 90s, 15m or 2h, in ms (--key-ttl: from 1s to 24h). */
+function leaseMs(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw.trim());
+  if (!m) throw new UsageError(`${flag} must be a duration such as 30s, 15m or 1h (got '${raw}')`);
+  const ms = Math.round(Number(m[1]) * LEASE_UNITS[m[2]!]!);
+  if (ms < MIN_KEY_TTL_MS || ms > MAX_KEY_TTL_MS) throw new UsageError(`${flag} must be from 1s to 24h (got '${raw}')`);
+  return ms;
 }

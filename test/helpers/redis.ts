@@ -31,8 +31,10 @@ export interface Fixture {
 export async function openRun(url: string, agents: number, init: RunInit, options: Omit<RedisStoreOptions, 'agent' | 'keys'> = {}, ttlMs?: number): Promise<Fixture> {
   const keys = new RunKeys(newRunId(), ttlMs);
   const run = await RedisRun.open(url, keys);
-  await run.init(init);
+  // Connections first, then the opening state: a short key TTL starts when the run does, not
+  // while a loaded machine is still opening connections.
   const stores = await Promise.all(Array.from({ length: agents }, (_, agent) => RedisStore.open(url, { ...options, agent, keys })));
+  await run.init(init);
   return {
     run,
     stores,

@@ -3,7 +3,7 @@
  * URL, a server killed in the middle of a run.
  */
 import { describe, expect, it } from 'vitest';
-import { connectRedis, parseRedisUrl } from '../../src/sim/stores/redis/connect.js';
+import { connectRedis, displayUrl, parseRedisUrl } from '../../src/sim/stores/redis/connect.js';
 import { RedisConnectionLostError, RedisUnreachableError, RedisUrlError } from '../../src/sim/stores/redis/errors.js';
 import { freePort, startRedisServer } from '../../src/sim/stores/redis/server.js';
 import { deposit } from '../helpers/redis-programs.js';
@@ -61,7 +61,7 @@ describe('a server killed mid-run', () => {
       const killedAt = Date.now();
       await server.kill();
       await expect(running).rejects.toBeInstanceOf(RedisConnectionLostError);
-      await expect(running).rejects.toThrow(`lost the connection to Redis at ${server.url}`);
+      await expect(running).rejects.toThrow(`lost the connection to Redis at ${displayUrl(server.url)}`);
       expect(Date.now() - killedAt).toBeLessThan(3000);
       // The coordinator's own connection says the same, instead of hanging.
       await expect(fx.run.snapshot()).rejects.toBeInstanceOf(RedisConnectionLostError);

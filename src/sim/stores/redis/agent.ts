@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { interpret, STEP_NAMES, type Host } from '../../engine/interpreter.js';
-import { S } from '../memory/layout.js';
+import { S } from '../../engine/states.js';
 import { inputsOf } from '../../model/inputs.js';
 import { rolesOf, transaction, type Tx } from '../../model/programs.js';
 import { agentSeed, between, rng } from '../../model/rng.js';
@@ -18,7 +18,7 @@ import { ACT } from '../../engine/trace.js';
 import { connectRedis, disconnect, type RedisConn } from './connect.js';
 import { RedisLayerError } from './errors.js';
 import type { RunKeys } from './keys.js';
-import { CTRL, FLUSH_MS, GROUP, type AgentEnd, type EventTuple, type Job, type Joined, type RunSpec } from './protocol.js';
+import { CTRL, FLUSH_MS, GROUP, jobId, type AgentEnd, type EventTuple, type Job, type Joined, type RunSpec } from './protocol.js';
 import { RedisStore } from './store.js';
 
 /** Thrown at --crash: the agent dies where it stands, holding what it holds. */
@@ -129,7 +129,7 @@ export class RedisHost implements Host {
     this.figures.beat++;
     if (this.waits) Object.assign(this.figures, { lockWaits: this.waits.count, waitUs: this.waits.us });
     const multi = this.ctl.multi();
-    if (batch.length) multi.xAdd(this.keys.events, '*', { b: JSON.stringify(batch) });
+    if (batch.length) multi.xAdd(this.keys.events, '*', { b: JSON.stringify(batch) }).pExpire(this.keys.events, this.keys.ttlMs);
     multi.hSet(this.keys.agent(this.me), { state: this.state, ...this.figures });
     multi.pExpire(this.keys.agent(this.me), this.keys.ttlMs);
     multi.hGetAll(this.keys.control);
@@ -170,6 +170,8 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
       addVia: c.sync === 'lua' ? 'script' : 'incrby',
       moveVia: c.sync === 'watch' ? 'watch' : 'script',
       wakeOnDeposit: c.scenario === 'condition',
+      // The safe strategies apply a job at most once; `none` only records what it applied.
+      dedupe: c.sync !== 'none',
       // A lock wait outlasts the lease of the lock it waits for (--lock-ttl goes up to 10 s): a
       // holder that never lets go (a deadlock, a crash) is undone by its TTL, not by a timeout.
       blockTimeoutMs: Math.max(10_000, spec.lockTtlMs + 5000),
@@ -196,8 +198,9 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
     }, FLUSH_MS);
     const end: AgentEnd = { agent: me, ok: true };
     try {
-      const run = async (tx: Tx, op: number): Promise<void> => {
+      const run = async (tx: Tx, op: number, id: string): Promise<void> => {
         if (flushError) throw flushError;
+        store!.job = id;
         host.crashPending = c.crashAt && c.crashAt.agent === me && c.crashAt.op === op ? op : 0;
         host.stallPending = c.pauseAt && c.pauseAt.agent === me && c.pauseAt.op === op ? c.pauseAt.ms : 0;
         await interpret(transaction(c.sync, c.order, tx), store!, host);
@@ -242,11 +245,17 @@ export async function serveRun(url: string, keys: RunKeys, me: number, options: 
 }
 
 /** The agent's own transactions, drawn from its seeded generator (the same inputs as on threads). */
-async function ownTransactions(spec: RunSpec, me: number, host: RedisHost, role: ReturnType<typeof rolesOf>[number], run: (tx: Tx, op: number) => Promise<void>): Promise<void> {
+async function ownTransactions(
+  spec: RunSpec,
+  me: number,
+  host: RedisHost,
+  role: ReturnType<typeof rolesOf>[number],
+  run: (tx: Tx, op: number, id: string) => Promise<void>,
+): Promise<void> {
   const c = spec.config;
   const inputs = inputsOf(c, me);
   for (let op = 1; op <= c.ops; op++) {
-    await run(inputs.nextTx(), op);
+    await run(inputs.nextTx(), op, jobId(me, op));
     if (op < c.ops) {
       const us = inputs.nextIdleUs() * c.timeScale;
       if (us > 0) await sleep(us / 1000);
@@ -260,7 +269,7 @@ async function ownTransactions(spec: RunSpec, me: number, host: RedisHost, role:
  * left pending by a silent (dead) agent for claimIdleMs is claimed (XAUTOCLAIM) and run again.
  * The coordinator sets control c = stopping once every transaction is acknowledged.
  */
-async function fromQueue(ctl: RedisConn, keys: RunKeys, spec: RunSpec, me: number, host: RedisHost, run: (tx: Tx, op: number) => Promise<void>): Promise<void> {
+async function fromQueue(ctl: RedisConn, keys: RunKeys, spec: RunSpec, me: number, host: RedisHost, run: (tx: Tx, op: number, id: string) => Promise<void>): Promise<void> {
   const consumer = `agent-${me}`;
   let op = 0;
   for (;;) {
@@ -275,7 +284,7 @@ async function fromQueue(ctl: RedisConn, keys: RunKeys, spec: RunSpec, me: numbe
     }
     if (!entry) continue;
     const job = JSON.parse(entry.message.job!) as Job;
-    await run(job.tx, ++op);
+    await run(job.tx, ++op, jobId(job.origin, job.op));
     await ctl.xAck(keys.jobs, GROUP, entry.id);
   }
 }

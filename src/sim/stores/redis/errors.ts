@@ -1,3 +1,5 @@
+import { displayUrl } from './redact.js';
+
 /**
  * Typed errors of the Redis layer. Each message is meant for the user as is (no stack trace
  * needed): it says what went wrong and what to do. `exitCode` is what the CLI should exit with.
@@ -31,7 +33,7 @@ export class RedisUrlError extends RedisLayerError {
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`bad --redis-url '${url}': ${reason}. Allowed: redis://[user:password@]host[:port][/db] or rediss://... (TLS)`);
+    super(`bad --redis-url '${displayUrl(url)}': ${reason}. Allowed: redis://[user:password@]host[:port][/db] or rediss://... (TLS)`);
   }
 }
 
@@ -43,6 +45,23 @@ export class RedisConnectionLostError extends RedisLayerError {}
 
 /** A blocking step (lock, permit, condition wait) gave up after its timeout. */
 export class RedisWaitTimeoutError extends RedisLayerError {}
+
+/**
+ * The Redis user may not run a command or a script a strategy needs (an ACL without it): found
+ * before the run starts, by checkPermissions.
+ */
+export class RedisPermissionError extends RedisLayerError {
+  constructor(
+    readonly missing: readonly string[],
+    readonly strategy: string,
+    user: string,
+  ) {
+    super(
+      `the Redis user ${user} may not run ${missing.join(', ')}, which --sync ${strategy} needs. ` +
+        `Grant it (ACL SETUSER ${user === '(default)' ? 'default' : user} +${missing[0]!.toLowerCase().split(' ')[0]}) or use another user.`,
+    );
+  }
+}
 
 /** Not enough agents joined the run in time (remote agents not started, or agent processes failed). */
 export class RedisJoinTimeoutError extends RedisLayerError {}

@@ -67,6 +67,18 @@ export class RunKeys {
   wake(agent: number): string {
     return `${this.prefix}wake:${agent}`;
   }
+  /** Exactly-once ledger: field JOB@ACCOUNT -> how many times that job's update of the account was applied. */
+  get applied(): string {
+    return `${this.prefix}applied`;
+  }
+  /** Field JOB@ACCOUNT -> the cents those applications moved (signed, summed). */
+  get appliedCents(): string {
+    return `${this.prefix}appliedcents`;
+  }
+  /** The coordinator's heartbeat (a key with a short PX, refreshed by beat()): gone = coordinator gone. */
+  get heartbeat(): string {
+    return `${this.prefix}heartbeat`;
+  }
   /** The run's event stream (XADD), read back by the views. */
   get events(): string {
     return `${this.prefix}events`;

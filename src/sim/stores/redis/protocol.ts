@@ -25,6 +25,9 @@ import type { SimConfig } from '../../model/config.js';
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../model/programs.js';
 
+/** The environment variable that carries the Redis URL to agent processes and every command (not argv: `ps` shows argv). */
+export const REDIS_URL_ENV = 'BANK_SIM_REDIS_URL';
+
 export type AgentsOn = 'threads' | 'processes' | 'remote';
 export type Dispatch = 'agents' | 'queue';
 /** What the coordinator does about a deadlock: give the run up (as on shared memory), or let the lock TTL break it. */
@@ -68,6 +71,16 @@ export interface Job {
   tx: Tx;
   origin: number;
   op: number;
+}
+
+/**
+ * The id of a transaction: the agent whose inputs drew it and its number there ('2:17' is agent
+ * 2's 17th). The same in both dispatches (a queued Job keeps its origin and op), so the
+ * coordinator's ledger of what it dispatched and the store's ledger of what was applied
+ * (RedisRun.appliedJobs) name jobs alike.
+ */
+export function jobId(origin: number, op: number): string {
+  return `${origin}:${op}`;
 }
 
 /** One trace event as published: [timeUs, agent, action, value, aux, aux2, aux3]. */

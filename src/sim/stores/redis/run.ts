@@ -5,6 +5,7 @@
  */
 import { connectRedis, disconnect, translateLost, type ConnectOptions, type RedisConn } from './connect.js';
 import type { RunKeys } from './keys.js';
+import { beat, coordinatorAlive, renewLeases, type Renewal } from './lease.js';
 import { lockHolder } from './protocol.js';
 
 export interface RunInit {
@@ -25,8 +26,10 @@ export interface AccountSnapshot {
   lostUpdates: number;
   /** Writes that overwrote a commit they never read. */
   staleWrites: number;
-  /** Writes refused because their fencing token was older than one already accepted. */
+  /** Writes refused because their fencing token was older than the newest the account had seen. */
   fencedRejects: number;
+  /** Reads refused for the same reason (a newer holder had already read or written). */
+  fencedReadRejects: number;
 }
 
 export interface RunSnapshot {
@@ -36,6 +39,7 @@ export interface RunSnapshot {
   lostUpdates: number;
   staleWrites: number;
   fencedRejects: number;
+  fencedReadRejects: number;
   /** EXECs aborted because a WATCHed key changed. */
   aborts: number;
   /** Withdrawals refused by a floor (never overdraw). */
@@ -51,6 +55,16 @@ export interface RunSnapshot {
   lockHolders: (number | null)[];
   /** Agents blocked on a lock right now: agent -> lock index (the lock script's record). */
   lockWaits: Map<number, number>;
+}
+
+/** What the applied ledger says about one job (see RedisStore.job). */
+export interface AppliedJob {
+  /** Most times any of its updates was applied: 1 exactly once, > 1 applied twice (or more). */
+  count: number;
+  /** Cents it moved per application (a deposit's or withdrawal's amount, a transfer's amount). */
+  amount: number;
+  /** Per account it updated: times applied, and the signed cents all those applications moved. */
+  accounts: Map<number, { count: number; cents: number }>;
 }
 
 export interface StoredEvent<T = unknown> {
@@ -96,7 +110,7 @@ export class RedisRun {
       if (!Number.isSafeInteger(cents)) throw new RangeError(`balance ${cents} is not integer cents`);
       multi.set(k.account(i), String(cents), { PX: ttl });
       multi.del(k.meta(i));
-      multi.hSet(k.meta(i), { c: 0, r: 0, e: cents, s: 0, x: 0, f: -1, a: -1 });
+      multi.hSet(k.meta(i), { c: 0, r: 0, e: cents, s: 0, x: 0, xr: 0, f: -1, a: -1 });
       multi.pExpire(k.meta(i), ttl);
     });
     multi.del([k.stats, k.permits, k.waiters]);
@@ -143,6 +157,7 @@ export class RedisRun {
         lostUpdates: commits - reflected,
         staleWrites: int(meta.s),
         fencedRejects: int(meta.x),
+        fencedReadRejects: int(meta.xr),
       });
     }
     const [stats, serving, permitsFree, waits] = replies.slice(3 * accounts) as [Record<string, string> | null, unknown, unknown, Record<string, string> | null];
@@ -154,6 +169,7 @@ export class RedisRun {
       lostUpdates: sum((a) => a.lostUpdates),
       staleWrites: sum((a) => a.staleWrites),
       fencedRejects: sum((a) => a.fencedRejects),
+      fencedReadRejects: sum((a) => a.fencedReadRejects),
       aborts: int(stats?.aborts),
       denied: int(stats?.denied),
       lockLost: int(stats?.lockLost),
@@ -167,7 +183,38 @@ export class RedisRun {
 
   /** Appends an event (any JSON value) to the run's stream. */
   async publish(event: unknown): Promise<string> {
-    return this.#do(() => this.#client.xAdd(this.keys.events, '*', { e: JSON.stringify(event) }));
+    const [id] = await this.#do(() =>
+      this.#client
+        .multi()
+        .xAdd(this.keys.events, '*', { e: JSON.stringify(event) })
+        .pExpire(this.keys.events, this.keys.ttlMs)
+        .exec(),
+    );
+    return String(id);
+  }
+
+  /**
+   * The applied ledger: job id -> how many times it was applied and what it moved. Compare it
+   * with what was dispatched: a job missing was never applied, count > 1 was applied twice.
+   */
+  async appliedJobs(): Promise<Map<string, AppliedJob>> {
+    const k = this.keys;
+    const [counts, cents] = await this.#do(() => this.#client.multi().hGetAll(k.applied).hGetAll(k.appliedCents).exec());
+    return groupApplied(toFields(counts), toFields(cents));
+  }
+
+  /** Re-PEXPIREs every key of the run (see lease.ts); call it every keys.ttlMs / 3 or so. */
+  async renewLeases(): Promise<Renewal> {
+    return this.#do(() => renewLeases(this.#client, this.keys));
+  }
+
+  /** The coordinator's heartbeat: call it every HEARTBEAT_EVERY_MS (500 ms). */
+  async beat(ttlMs?: number): Promise<void> {
+    await this.#do(() => beat(this.#client, this.keys, ttlMs));
+  }
+
+  async coordinatorAlive(): Promise<boolean> {
+    return this.#do(() => coordinatorAlive(this.#client, this.keys));
   }
 
   /** Events after stream id `after` (exclusive; default: from the start), oldest first. */
@@ -194,4 +241,35 @@ export class RedisRun {
   close(): void {
     disconnect(this.#client);
   }
+}
+
+/** A HGETALL reply as string fields (anything else: none). */
+function toFields(reply: unknown): Map<string, string> {
+  const fields = new Map<string, string>();
+  if (reply && typeof reply === 'object') for (const [f, v] of Object.entries(reply)) fields.set(f, String(v));
+  return fields;
+}
+
+/** Groups the ledger's JOB@ACCOUNT fields by job. */
+export function groupApplied(counts: Map<string, string>, cents: Map<string, string>): Map<string, AppliedJob> {
+  const jobs = new Map<string, AppliedJob>();
+  for (const [field, n] of counts) {
+    const at = field.lastIndexOf('@');
+    const id = field.slice(0, at);
+    const account = Number(field.slice(at + 1));
+    const job = jobs.get(id) ?? { count: 0, amount: 0, accounts: new Map() };
+    jobs.set(id, job);
+    job.accounts.set(account, { count: int(n), cents: int(cents.get(field)) });
+  }
+  for (const job of jobs.values()) {
+    let applications = 0;
+    let moved = 0;
+    for (const a of job.accounts.values()) {
+      job.count = Math.max(job.count, a.count);
+      applications += a.count;
+      moved += Math.abs(a.cents);
+    }
+    job.amount = applications > 0 ? Math.round(moved / applications) : 0;
+  }
+  return jobs;
 }

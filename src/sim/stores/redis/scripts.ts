@@ -6,7 +6,8 @@
  * script: its read and its write are two scripts with the window between them.
  *
  * Meta hash fields (see RunKeys.meta): c commits, r updates reflected in the balance,
- * e expected cents, s stale writes, x fenced rejects, f last accepted fencing token, a last writer.
+ * e expected cents, s stale writes, x fenced write rejects, xr fenced read rejects, f newest fencing
+ * token seen by a read or an accepted write, a last writer.
  * Lost updates of an account = c - r at any moment.
  */
 import { createHash } from 'node:crypto';
@@ -35,8 +36,50 @@ export class Script {
 
 const num = (expr: string) => `tonumber(${expr} or '0')`;
 
-/** KEYS acct, meta → {balance, reflected, commits}. A plain read: no lock, no version check. */
-export const READ = new Script('read', `return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}}`);
+/**
+ * KEYS acct, meta; ARGV fenceToken (-1: none), keyTtlMs → {balance, reflected, commits, refused}.
+ * Without a token: a plain read. With one (`fenced`), the read is an access under the lock like
+ * a write: a token older than the newest this account has seen is refused (refused = 1, counted
+ * in xr), and a newer one becomes the newest (f). Fencing only writes is not enough: a new holder
+ * that has only *read* so far would leave f at the stale holder's token, the stale write would be
+ * accepted, and the new holder's write (computed from its read) would then erase it.
+ */
+export const READ = new Script(
+  'read',
+  `local token = tonumber(ARGV[1])
+local refused = 0
+if token >= 0 then
+  if token < ${num("redis.call('HGET', KEYS[2], 'f')")} then
+    refused = 1
+    redis.call('HINCRBY', KEYS[2], 'xr', 1)
+  else
+    redis.call('HSET', KEYS[2], 'f', token)
+  end
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return {${num("redis.call('GET', KEYS[1])")}, ${num("redis.call('HGET', KEYS[2], 'r')")}, ${num("redis.call('HGET', KEYS[2], 'c')")}, refused}`,
+);
+
+// Exactly-once: a transaction's job id (store.job) names each update it applies, per account
+// (field JOB@ACCOUNT of the run's `applied` hash: how many times it was applied; `appliedCents`:
+// the cents it moved). The check and the record run in the same script as the update, so a job
+// delivered twice (a queue re-claim) is applied at most once when `dedupe` is on. Job '' (none
+// given): nothing is checked or recorded. Every key written gets the run's TTL in the same step.
+const APPLIED = `
+local function applied(set, field, job, dedupe)
+  return job ~= '' and dedupe == '1' and redis.call('HEXISTS', set, field) == 1
+end
+local function record(set, cents, field, job, delta, ttl)
+  if job == '' then return end
+  redis.call('HINCRBY', set, field, 1)
+  redis.call('HINCRBY', cents, field, delta)
+  redis.call('PEXPIRE', set, ttl)
+  redis.call('PEXPIRE', cents, ttl)
+end
+local function bump(hash, field, ttl)
+  redis.call('HINCRBY', hash, field, 1)
+  redis.call('PEXPIRE', hash, ttl)
+end`;
 
 // Records one committed update of `value` over a read that saw (seenValue, seenR): the new
 // balance reflects seenR + 1 updates; whatever else was reflected is now lost.
@@ -50,24 +93,34 @@ local function commit(acct, meta, value, seenValue, seenR, ttl, agent)
 end`;
 
 /**
- * KEYS acct, meta; ARGV value, seenValue, seenR, seenC (-1: unknown), ttlMs, agent, fenceToken (-1: none).
+ * KEYS acct, meta, applied, appliedCents, stats; ARGV value, seenValue, seenR, seenC (-1: unknown),
+ * ttlMs, agent, fenceToken (-1: none), job ('' none), dedupe (1/0), account index.
  * The SET of a read-modify-write: it writes whatever the balance is now (the race stays real),
  * and records whether it was stale (a commit happened since the read).
- * → {status (0 ok, 1 stale, -1 rejected by fencing), balance overwritten, its writer, updates erased}
+ * → {status (0 ok, 1 stale, -1 rejected by fencing, 2 job already applied: nothing written),
+ *    balance overwritten, its writer, updates erased}
  */
 export const WRITE = new Script(
   'write',
-  `${COMMIT}
+  `${APPLIED}
+${COMMIT}
+local ttl = ARGV[5]
 local token = tonumber(ARGV[7])
 if token >= 0 then
   local last = ${num("redis.call('HGET', KEYS[2], 'f')")}
   if token < last then
-    redis.call('HINCRBY', KEYS[2], 'x', 1)
+    bump(KEYS[2], 'x', ttl)
     return {-1, 0, -1, 0}
   end
   redis.call('HSET', KEYS[2], 'f', token)
+  redis.call('PEXPIRE', KEYS[2], ttl)
 end
 local old = ${num("redis.call('GET', KEYS[1])")}
+local field = ARGV[8] .. '@' .. ARGV[10]
+if applied(KEYS[3], field, ARGV[8], ARGV[9]) then
+  bump(KEYS[5], 'dups', ttl)
+  return {2, old, -1, 0}
+end
 local writer = tonumber(redis.call('HGET', KEYS[2], 'a') or '-1')
 local r = ${num("redis.call('HGET', KEYS[2], 'r')")}
 local c = ${num("redis.call('HGET', KEYS[2], 'c')")}
@@ -78,38 +131,61 @@ if (ARGV[4] == '-1' and r ~= seenR) or (ARGV[4] ~= '-1' and c ~= tonumber(ARGV[4
   stale = 1
   redis.call('HINCRBY', KEYS[2], 's', 1)
 end
-commit(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), seenR, ARGV[5], ARGV[6])
+commit(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), seenR, ttl, ARGV[6])
+record(KEYS[3], KEYS[4], field, ARGV[8], tonumber(ARGV[1]) - tonumber(ARGV[2]), ttl)
 return {stale, old, writer, r - seenR}`,
 );
 
-/** KEYS acct, meta; ARGV value, seenValue, seenR, seenC, ttlMs, agent → 1 written, 0 changed since the read. */
+/**
+ * KEYS acct, meta, applied, appliedCents, stats; ARGV value, seenValue, seenR, seenC, ttlMs,
+ * agent, job, dedupe, account index → 1 written (or the job was already applied), 0 changed since the read.
+ */
 export const CAS = new Script(
   'cas',
-  `${COMMIT}
+  `${APPLIED}
+${COMMIT}
+local field = ARGV[7] .. '@' .. ARGV[9]
+if applied(KEYS[3], field, ARGV[7], ARGV[8]) then
+  bump(KEYS[5], 'dups', ARGV[5])
+  return 1
+end
 if ${num("redis.call('HGET', KEYS[2], 'c')")} ~= tonumber(ARGV[4]) then return 0 end
 commit(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5], ARGV[6])
+record(KEYS[3], KEYS[4], field, ARGV[7], tonumber(ARGV[1]) - tonumber(ARGV[2]), ARGV[5])
 return 1`,
 );
 
 /**
- * KEYS acct, meta, stats; ARGV delta, floor ('' = none), ttlMs, agent.
- * Check-and-write in one step: adds delta unless the balance would go below floor.
- * → {1, new balance} or {0, balance} when refused.
+ * KEYS acct, meta, stats, applied, appliedCents; ARGV delta, floor ('' = none), ttlMs, agent,
+ * job, dedupe, account index.
+ * Check-and-write in one step: adds delta (INCRBY) unless the balance would go below floor.
+ * → {1, new balance, 0} added, {0, balance, 0} refused, {1, balance, 1} the job was already
+ *   applied (nothing added).
  */
 export const ADD = new Script(
   'add',
-  `local v = ${num("redis.call('GET', KEYS[1])")}
+  `${APPLIED}
+local ttl = ARGV[3]
+local field = ARGV[5] .. '@' .. ARGV[7]
+local v = ${num("redis.call('GET', KEYS[1])")}
+if applied(KEYS[4], field, ARGV[5], ARGV[6]) then
+  bump(KEYS[3], 'dups', ttl)
+  return {1, v, 1}
+end
 local d = tonumber(ARGV[1])
 if ARGV[2] ~= '' and v + d < tonumber(ARGV[2]) then
-  redis.call('HINCRBY', KEYS[3], 'denied', 1)
-  return {0, v}
+  bump(KEYS[3], 'denied', ttl)
+  return {0, v, 0}
 end
 local nv = redis.call('INCRBY', KEYS[1], d)
+redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('HINCRBY', KEYS[2], 'r', 1)
 redis.call('HINCRBY', KEYS[2], 'c', 1)
 redis.call('HINCRBY', KEYS[2], 'e', d)
 redis.call('HSET', KEYS[2], 'a', ARGV[4])
-return {1, nv}`,
+redis.call('PEXPIRE', KEYS[2], ttl)
+record(KEYS[4], KEYS[5], field, ARGV[5], d, ttl)
+return {1, nv, 0}`,
 );
 
 /**
@@ -162,7 +238,10 @@ export const UNLOCK = new Script(
   'unlock',
   `${RELEASE}
 local ok = release(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
-if ok == 0 then redis.call('HINCRBY', KEYS[3], 'lockLost', 1) end
+if ok == 0 then
+  redis.call('HINCRBY', KEYS[3], 'lockLost', 1)
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
 return ok`,
 );
 
@@ -185,7 +264,10 @@ redis.call('DEL', KEYS[4])
 -- token '': the agent did not hold the lock (a program without one), nothing to release.
 if ARGV[1] == '' then return 0 end
 local ok = release(KEYS[2], KEYS[3], ARGV[1], ARGV[2])
-if ok == 0 then redis.call('HINCRBY', KEYS[5], 'lockLost', 1) end
+if ok == 0 then
+  redis.call('HINCRBY', KEYS[5], 'lockLost', 1)
+  redis.call('PEXPIRE', KEYS[5], ARGV[2])
+end
 return ok`,
 );
 
@@ -201,31 +283,53 @@ redis.call('DEL', KEYS[1])
 return #ws`,
 );
 
-/** KEYS serving, stats → customers at a window now; tracks the maximum. */
+/** KEYS serving, stats; ARGV keyTtlMs → customers at a window now; tracks the maximum. */
 export const ENTER = new Script(
   'enter',
   `local n = redis.call('INCR', KEYS[1])
-if n > ${num("redis.call('HGET', KEYS[2], 'maxServing')")} then redis.call('HSET', KEYS[2], 'maxServing', n) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if n > ${num("redis.call('HGET', KEYS[2], 'maxServing')")} then
+  redis.call('HSET', KEYS[2], 'maxServing', n)
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+end
+return n`,
+);
+
+/** KEYS serving; ARGV keyTtlMs → customers at a window now, after one left. */
+export const LEAVE = new Script(
+  'leave',
+  `local n = redis.call('DECR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n`,
 );
 
 /**
- * KEYS fromAcct, fromMeta, toAcct, toMeta; ARGV amount, keyTtlMs, agent.
+ * KEYS fromAcct, fromMeta, toAcct, toMeta, applied, appliedCents, stats; ARGV amount, keyTtlMs,
+ * agent, job, dedupe, from index, to index.
  * A transfer in one atomic step: refused (0) when `from` is short, else moved (1); both
- * accounts' bookkeeping counts one committed update each.
+ * accounts' bookkeeping counts one committed update each. A job already applied moves nothing
+ * and gives 1 (it is done).
  */
 export const MOVE = new Script(
   'move',
-  `local amount = tonumber(ARGV[1])
+  `${APPLIED}
+local amount = tonumber(ARGV[1])
+local ttl = ARGV[2]
+if applied(KEYS[5], ARGV[4] .. '@' .. ARGV[6], ARGV[4], ARGV[5]) then
+  bump(KEYS[7], 'dups', ttl)
+  return 1
+end
 if ${num("redis.call('GET', KEYS[1])")} < amount then return 0 end
 for i, d in ipairs({-amount, amount}) do
   local acct, meta = KEYS[2 * i - 1], KEYS[2 * i]
   redis.call('INCRBY', acct, d)
-  redis.call('PEXPIRE', acct, ARGV[2])
+  redis.call('PEXPIRE', acct, ttl)
   redis.call('HINCRBY', meta, 'r', 1)
   redis.call('HINCRBY', meta, 'c', 1)
   redis.call('HINCRBY', meta, 'e', d)
   redis.call('HSET', meta, 'a', ARGV[3])
+  redis.call('PEXPIRE', meta, ttl)
+  record(KEYS[5], KEYS[6], ARGV[4] .. '@' .. ARGV[5 + i], ARGV[4], d, ttl)
 end
 return 1`,
 );

@@ -2,8 +2,12 @@
  * A private redis-server for one run or one test file: started from PATH on a free loopback
  * port with no persistence, ready once it answers PING, stopped by `stop()` and, as a last
  * resort, when this process exits.
+ *
+ * It has a random password (requirepass), which its URL carries. The configuration goes in on
+ * stdin (`redis-server -`), never in argv, so the password does not show in `ps`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { RedisServerMissingError, RedisServerStartError } from './errors.js';
@@ -13,13 +17,17 @@ export interface RedisServerOptions {
   bin?: string;
   /** How long to wait for the first PONG (default 5000 ms). */
   readyTimeoutMs?: number;
+  /** The loopback address to bind (default 127.0.0.1; '::1' for IPv6). */
+  host?: string;
 }
 
 export interface RedisServer {
   readonly host: string;
   readonly port: number;
   readonly pid: number;
-  /** redis://127.0.0.1:PORT */
+  /** The random password the server requires (also in `url`). */
+  readonly password: string;
+  /** redis://:PASSWORD@127.0.0.1:PORT (IPv6: redis://:PASSWORD@[::1]:PORT) */
   readonly url: string;
   /** Stops the server (SIGTERM, then SIGKILL after 2 s). Idempotent. */
   stop(): Promise<void>;
@@ -30,12 +38,12 @@ export interface RedisServer {
 const HOST = '127.0.0.1';
 
 /** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
+export function freePort(host = HOST): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, HOST, () => {
+    srv.listen(0, host, () => {
       const address = srv.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       srv.close(() => resolve(port));
@@ -43,18 +51,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** One PING over a raw socket; resolves true on +PONG. Raw, so no client reconnect logic is involved. */
-export function ping(port: number, host = HOST, timeoutMs = 500): Promise<boolean> {
+/**
+ * One PING over a raw socket (after AUTH when a password is given); resolves true on +PONG.
+ * Raw, so no client reconnect logic is involved.
+ */
+export function ping(port: number, host = HOST, timeoutMs = 500, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host });
+    let seen = '';
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    // Inline commands: the password is hex, so it needs no quoting.
+    socket.on('connect', () => socket.write(password ? `AUTH ${password}\r\nPING\r\n` : 'PING\r\n'));
+    socket.on('data', (data) => {
+      seen += data.toString();
+      if (seen.includes('+PONG')) done(true);
+      else if (seen.includes('-')) done(false);
+    });
   });
 }
 
@@ -65,14 +82,15 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function startOnce(bin: string, readyTimeoutMs: number): Promise<RedisServer> {
-  const port = await freePort();
-  const child = spawn(
-    bin,
-    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
-    // cwd: tmp, so a redis-server that writes anything (it should not) does not litter the project.
-    { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+async function startOnce(bin: string, readyTimeoutMs: number, host: string): Promise<RedisServer> {
+  const port = await freePort(host);
+  const password = randomBytes(16).toString('hex');
+  const config = [`port ${port}`, `bind ${host}`, 'save ""', 'appendonly no', 'daemonize no', 'loglevel warning', `requirepass ${password}`];
+  // `-`: the configuration comes from stdin (argv would show the password in ps).
+  // cwd: tmp, so a redis-server that writes anything (it should not) does not litter the project.
+  const child = spawn(bin, ['-'], { cwd: tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin?.on('error', () => {}); // a server that died at once: its exit is reported below
+  child.stdin?.end(`${config.join('\n')}\n`);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -102,17 +120,18 @@ async function startOnce(bin: string, readyTimeoutMs: number): Promise<RedisServ
       process.removeListener('exit', onExit);
       throw new RedisServerStartError(`${bin} exited at start (port ${port}): ${output.trim().split('\n').slice(-3).join(' / ')}`);
     }
-    if (await ping(port)) break;
+    if (await ping(port, host, 500, password)) break;
     if (Date.now() > deadline) {
       await stopWith('SIGKILL');
       throw new RedisServerStartError(`${bin} on port ${port} did not answer PING within ${readyTimeoutMs} ms`);
     }
   }
   return {
-    host: HOST,
+    host,
     port,
     pid: child.pid ?? -1,
-    url: `redis://${HOST}:${port}`,
+    password,
+    url: `redis://:${password}@${host.includes(':') ? `[${host}]` : host}:${port}`,
     stop: () => stopWith('SIGTERM'),
     kill: () => stopWith('SIGKILL'),
   };
@@ -124,7 +143,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const readyTimeoutMs = options.readyTimeoutMs ?? 5000;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(bin, readyTimeoutMs);
+      return await startOnce(bin, readyTimeoutMs, options.host ?? HOST);
     } catch (error) {
       // The free port can be taken between our probe and redis-server's bind: try another.
       const busy = error instanceof RedisServerStartError && /in use|bind/i.test(error.message);

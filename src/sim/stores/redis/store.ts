@@ -13,8 +13,9 @@
  *              on a wake list an unlock pushes to, bounded by the lock's remaining TTL (no
  *              polling loop), and are recorded in lockWaits meanwhile (the wait-for graph)
  *   unlock     compare-and-delete script (an expired holder releases nothing: counted lockLost)
- *   fenced     lock also takes a fencing token (INCR, same script); writes carry the newest
- *              token the agent holds and the write script rejects older ones than it accepted
+ *   fenced     lock also takes a fencing token (INCR, same script); every access under the lock,
+ *              reads included, carries the newest token the agent holds, and the store refuses
+ *              a token older than the newest it has seen on that account (a read or a write)
  *   acquire    counting semaphore = a list of K permits: BLPOP takes one, release RPUSHes it
  *              back (simple and blocking; a holder that dies keeps its permit: no lease)
  *   wait       condition wait: one script registers the agent as a waiter and releases lock 0,
@@ -31,7 +32,7 @@ import { connectRedis, disconnect, displayUrl, translateLost, type ConnectOption
 import { RedisConnectionLostError, RedisWaitTimeoutError } from './errors.js';
 import type { RunKeys } from './keys.js';
 import { lockToken } from './protocol.js';
-import { ADD, CAS, ENTER, LOCK, MOVE, NOTIFY_ALL, READ, UNLOCK, WAIT, WRITE } from './scripts.js';
+import { ADD, CAS, ENTER, LEAVE, LOCK, MOVE, NOTIFY_ALL, READ, UNLOCK, WAIT, WRITE } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Index of the agent (recorded as last writer; names its wake list). */
@@ -51,6 +52,12 @@ export interface RedisStoreOptions {
   moveVia?: 'script' | 'watch';
   /** Condition scenario: every committed deposit wakes the withdrawers waiting for funds. */
   wakeOnDeposit?: boolean;
+  /**
+   * Apply each job at most once (default true): the update steps check the run's applied ledger
+   * for the transaction's job id in the same atomic step. Off for `none`, whose updates are only
+   * recorded (so a double application shows in appliedJobs).
+   */
+  dedupe?: boolean;
 }
 
 /** What the last `write` step did, for lost-update stories and the fenced report. */
@@ -83,6 +90,16 @@ export class RedisStore {
   readonly #stepMs: number;
   readonly #moveVia: 'script' | 'watch';
   readonly #wakeOnDeposit: boolean;
+  readonly #dedupe: boolean;
+  /**
+   * The job id of the transaction in flight (e.g. '0:3', agent 0's 3rd; see protocol.ts jobId),
+   * set by the agent before each transaction. Every update it applies is recorded under it in
+   * the run's applied ledger, and with dedupe an update already recorded is not applied again.
+   * Undefined: nothing is recorded or checked.
+   */
+  job: string | undefined;
+  /** Updates skipped because their job had already applied them (a re-delivered job). */
+  duplicatesSkipped = 0;
   /** Teller permits this agent holds (given back by releaseAll). */
   #permits = 0;
   /** Per account, the commit count seen by this agent's last read (exact stale detection). */
@@ -90,6 +107,8 @@ export class RedisStore {
   readonly #watching = new Set<number>();
   readonly #held = new Map<number, Held>();
   #lost: Error | undefined;
+  /** Reads refused by fencing (`fenced`: a newer holder had already accessed the account). */
+  readsRefused = 0;
   /** Waits that blocked (a lock held elsewhere, no teller permit free, funds short) and the time they took, counted as the thread store counts them. */
   readonly waits = { count: 0, us: 0 };
   /** The step in flight, if any (see perform). */
@@ -113,6 +132,43 @@ export class RedisStore {
     this.#stepMs = options.stepTimeoutMs ?? this.#blockMs + 5000;
     this.#moveVia = options.moveVia ?? 'script';
     this.#wakeOnDeposit = options.wakeOnDeposit ?? false;
+    this.#dedupe = options.dedupe ?? true;
+  }
+
+  /** Script arguments naming the job: id ('' none) and whether to dedupe. */
+  #jobArgs(): [string, number] {
+    return [this.job ?? '', this.#dedupe ? 1 : 0];
+  }
+
+  /** The applied-ledger field of this job's update of `account`. */
+  #appliedField(account: number): string {
+    return `${this.job}@${account}`;
+  }
+
+  /**
+   * In a WATCH transaction: has this job already updated `account`? Safe without a script: the
+   * account is WATCHed, and any application of this job writes it, so one landing between this
+   * check and our EXEC aborts the EXEC.
+   */
+  async #alreadyApplied(account: number): Promise<boolean> {
+    if (this.job === undefined || !this.#dedupe) return false;
+    if (!(await this.#client.hExists(this.keys.applied, this.#appliedField(account)))) return false;
+    await this.#client.unwatch();
+    this.#skipped();
+    await this.#client.multi().hIncrBy(this.keys.stats, 'dups', 1).pExpire(this.keys.stats, this.keys.ttlMs).exec();
+    return true;
+  }
+
+  #skipped(): void {
+    this.duplicatesSkipped++;
+  }
+
+  /** Adds the applied-ledger record of this job's update of `account` to a MULTI. */
+  #recordIn(multi: ReturnType<RedisConn['multi']>, account: number, delta: number): void {
+    if (this.job === undefined) return;
+    const k = this.keys;
+    const field = this.#appliedField(account);
+    multi.hIncrBy(k.applied, field, 1).hIncrBy(k.appliedCents, field, delta).pExpire(k.applied, k.ttlMs).pExpire(k.appliedCents, k.ttlMs);
   }
 
   /** Gives back what an abandoned transaction held (locks, permits); a lost connection gives back nothing. */
@@ -168,7 +224,12 @@ export class RedisStore {
   /** Appends an event (any JSON value) to the run's stream. */
   async publish(event: unknown): Promise<string> {
     try {
-      return await this.#client.xAdd(this.keys.events, '*', { e: JSON.stringify(event) });
+      const [id] = await this.#client
+        .multi()
+        .xAdd(this.keys.events, '*', { e: JSON.stringify(event) })
+        .pExpire(this.keys.events, this.keys.ttlMs)
+        .exec();
+      return String(id);
     } catch (error) {
       throw translateLost(error, this.#url);
     }
@@ -242,10 +303,10 @@ export class RedisStore {
         await NOTIFY_ALL.run(this.#client, [k.waiters], [k.ttlMs]);
         return undefined;
       case 'enter':
-        await ENTER.run(this.#client, [k.serving, k.stats], []);
+        await ENTER.run(this.#client, [k.serving, k.stats], [k.ttlMs]);
         return undefined;
       case 'leave':
-        await this.#client.decr(k.serving);
+        await LEAVE.run(this.#client, [k.serving], [k.ttlMs]);
         return undefined;
       case 'window':
       case 'backoff':
@@ -261,11 +322,14 @@ export class RedisStore {
   async #move(from: number, to: number, amount: number): Promise<boolean> {
     const k = this.keys;
     if (this.#moveVia === 'script') {
-      return (await MOVE.run(this.#client, [k.account(from), k.meta(from), k.account(to), k.meta(to)], [amount, k.ttlMs, this.agent])) === 1;
+      const keys = [k.account(from), k.meta(from), k.account(to), k.meta(to), k.applied, k.appliedCents, k.stats];
+      const [job, dedupe] = this.#jobArgs();
+      return (await MOVE.run(this.#client, keys, [amount, k.ttlMs, this.agent, job, dedupe, from, to])) === 1;
     }
     // Optimistic: WATCH both balances, check, MULTI/EXEC; an abort (someone wrote) retries.
     for (;;) {
       await this.#client.watch([k.account(from), k.account(to)]);
+      if (await this.#alreadyApplied(from)) return true;
       const [a, b] = (await this.#client.mGet([k.account(from), k.account(to)])).map((v) => Number(v ?? 0));
       if (a! < amount) {
         await this.#client.unwatch();
@@ -276,16 +340,28 @@ export class RedisStore {
         [from, a! - amount, -amount],
         [to, b! + amount, amount],
       ] as const) {
-        multi.set(k.account(i), String(value), { PX: k.ttlMs }).hIncrBy(k.meta(i), 'r', 1).hIncrBy(k.meta(i), 'c', 1).hIncrBy(k.meta(i), 'e', d).hSet(k.meta(i), 'a', this.agent);
+        multi
+          .set(k.account(i), String(value), { PX: k.ttlMs })
+          .hIncrBy(k.meta(i), 'r', 1)
+          .hIncrBy(k.meta(i), 'c', 1)
+          .hIncrBy(k.meta(i), 'e', d)
+          .hSet(k.meta(i), 'a', this.agent)
+          .pExpire(k.meta(i), k.ttlMs);
+        this.#recordIn(multi, i, d);
       }
       try {
         await multi.exec();
         return true;
       } catch (error) {
         if (!(error instanceof WatchError)) throw error;
-        await this.#client.hIncrBy(k.stats, 'aborts', 1);
+        await this.#abort();
       }
     }
+  }
+
+  /** Counts one EXEC aborted by a WATCHed key that changed. */
+  async #abort(): Promise<void> {
+    await this.#client.multi().hIncrBy(this.keys.stats, 'aborts', 1).pExpire(this.keys.stats, this.keys.ttlMs).exec();
   }
 
   async #read(account: number, watch: boolean): Promise<StepResults['read']> {
@@ -294,8 +370,12 @@ export class RedisStore {
       await this.#client.watch(k.account(account));
       this.#watching.add(account);
     }
-    const [value, r, c] = (await READ.run(this.#client, [k.account(account), k.meta(account)], [])) as [number, number, number];
+    // With `fenced`, the read carries the newest token this agent holds (see READ): a refused read
+    // is remembered only for the report; the write that follows carries the same, older token
+    // and is refused by the store, so the program retries the whole transaction.
+    const [value, r, c, refused] = (await READ.run(this.#client, [k.account(account), k.meta(account)], [this.#fenceToken(), k.ttlMs])) as [number, number, number, number];
     this.#seen.set(account, { r, c });
+    if (refused === 1) this.readsRefused++;
     return { value, version: r };
   }
 
@@ -314,8 +394,13 @@ export class RedisStore {
 
   async #write(account: number, seenValue: number, seenR: number, value: number): Promise<WriteResult> {
     const k = this.keys;
-    const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent, this.#fenceToken()];
-    const [status, overwrote, overwroteBy, erased] = (await WRITE.run(this.#client, [k.account(account), k.meta(account)], args)) as number[];
+    const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent, this.#fenceToken(), ...this.#jobArgs(), account];
+    const [status, overwrote, overwroteBy, erased] = (await WRITE.run(this.#client, [k.account(account), k.meta(account), k.applied, k.appliedCents, k.stats], args)) as number[];
+    if (status === 2) {
+      // The job had already applied this update (a re-delivery): nothing written, the job is done.
+      this.#skipped();
+      return { overwritten: overwrote ?? 0, stale: false, erased: 0, previousWriter: -1 };
+    }
     this.lastWrite = {
       account,
       status: status === -1 ? 'rejected' : status === 1 ? 'stale' : 'ok',
@@ -333,33 +418,38 @@ export class RedisStore {
     // EXEC ends every WATCH of the connection, successful or not.
     this.#watching.clear();
     if (!watched) {
-      const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent];
-      return (await CAS.run(this.#client, [k.account(account), k.meta(account)], args)) === 1;
+      const args = [value, seenValue, seenR, this.#seenCommits(account, seenR), k.ttlMs, this.agent, ...this.#jobArgs(), account];
+      return (await CAS.run(this.#client, [k.account(account), k.meta(account), k.applied, k.appliedCents, k.stats], args)) === 1;
     }
+    if (await this.#alreadyApplied(account)) return true;
     const meta = k.meta(account);
+    const multi = this.#client
+      .multi()
+      .set(k.account(account), String(value), { PX: k.ttlMs })
+      .hSet(meta, { r: seenR + 1, a: this.agent })
+      .hIncrBy(meta, 'c', 1)
+      .hIncrBy(meta, 'e', value - seenValue)
+      .pExpire(meta, k.ttlMs);
+    this.#recordIn(multi, account, value - seenValue);
     try {
-      await this.#client
-        .multi()
-        .set(k.account(account), String(value), { PX: k.ttlMs })
-        .hSet(meta, { r: seenR + 1, a: this.agent })
-        .hIncrBy(meta, 'c', 1)
-        .hIncrBy(meta, 'e', value - seenValue)
-        .pExpire(meta, k.ttlMs)
-        .exec();
+      await multi.exec();
       return true;
     } catch (error) {
       if (!(error instanceof WatchError)) throw error;
       // EXEC returned nil: a watched key changed after our WATCH.
-      await this.#client.hIncrBy(k.stats, 'aborts', 1);
+      await this.#abort();
       return false;
     }
   }
 
   async #add(account: number, delta: number, floor: number | undefined): Promise<StepResults['add']> {
     const k = this.keys;
-    if (floor !== undefined || this.#addVia === 'script') {
-      const args = [delta, floor ?? '', k.ttlMs, this.agent];
-      const [ok, value] = (await ADD.run(this.#client, [k.account(account), k.meta(account), k.stats], args)) as [number, number];
+    // With a job id, the INCRBY runs inside the script that checks and records the job, so a
+    // re-delivered job cannot add twice (a MULTI cannot make its INCRBY depend on that check).
+    if (floor !== undefined || this.#addVia === 'script' || this.job !== undefined) {
+      const args = [delta, floor ?? '', k.ttlMs, this.agent, ...this.#jobArgs(), account];
+      const [ok, value, dup] = (await ADD.run(this.#client, [k.account(account), k.meta(account), k.stats, k.applied, k.appliedCents], args)) as [number, number, number];
+      if (dup === 1) this.#skipped();
       return { ok: ok === 1, value };
     }
     const meta = k.meta(account);
@@ -367,10 +457,12 @@ export class RedisStore {
     const [value] = await this.#client
       .multi()
       .incrBy(k.account(account), delta)
+      .pExpire(k.account(account), k.ttlMs)
       .hIncrBy(meta, 'r', 1)
       .hIncrBy(meta, 'c', 1)
       .hIncrBy(meta, 'e', delta)
       .hSet(meta, 'a', this.agent)
+      .pExpire(meta, k.ttlMs)
       .exec();
     return { ok: true, value: Number(value) };
   }

@@ -4,6 +4,8 @@
  */
 import { RedisUrlError } from './errors.js';
 
+export { displayUrl } from './redact.js';
+
 /** Checks a --redis-url; returns it parsed, or throws RedisUrlError naming what is wrong. */
 export function parseRedisUrl(raw: string): URL {
   let url: URL;
@@ -19,15 +21,4 @@ export function parseRedisUrl(raw: string): URL {
   const db = url.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw new RedisUrlError(raw, `database '${db}' is not a number`);
   return url;
-}
-
-/** The URL without its password, for messages. */
-export function displayUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return raw;
-  }
 }
